@@ -1,0 +1,24 @@
+# Install rules and the CMake config package: find_package(mirakuru CONFIG REQUIRED) then
+# link mirakuru::mirakuru, mirakuru::gtest or mirakuru::gtest_main.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS mirakuru mirakuru_gtest mirakuru_gtest_main EXPORT mirakuruTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/mirakuru
+                  ${PROJECT_SOURCE_DIR}/gtest_integration/include/mirakuru
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT mirakuruTargets NAMESPACE mirakuru::
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mirakuru)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/mirakuruConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/mirakuruConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mirakuru)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/mirakuruConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/mirakuruConfig.cmake
+              ${PROJECT_BINARY_DIR}/mirakuruConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mirakuru)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/mirakuru)

@@ -1,0 +1,81 @@
+// mirakuru/executors.hpp — the readiness executors of the Python mirakuru.
+//
+//   mirakuru::TcpExecutor redis("redis-server --port 6399", "127.0.0.1", 6399);
+//   redis.start();   // returns once 127.0.0.1:6399 accepts a connection
+//
+// Each is an Executor composed with one probe (core/probes); all share Executor's start()
+// semantics (AlreadyRunning, ProcessExitedWithError, TimeoutExpired).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "mirakuru/executor.hpp"
+
+namespace mirakuru {
+
+// Ready when a line of output matches `banner_regex` (ECMAScript, regex_search: a match
+// mid-line counts). Only output of the current start() counts.
+enum class OutputStreams { Stdout, Stderr, Both };
+class OutputExecutor : public Executor {
+ public:
+  OutputExecutor(Command command, std::string banner_regex, Options options = {},
+                 OutputStreams streams = OutputStreams::Both);
+};
+
+// Ready when a TCP connection to host:port succeeds (IPv4, IPv6 or a name: every resolved
+// address is tried). AlreadyRunning when one succeeds before start.
+class TcpExecutor : public Executor {
+ public:
+  TcpExecutor(Command command, std::string host, int port, Options options = {});
+  const std::string& host() const { return host_; }
+  int port() const { return port_; }
+
+ private:
+  std::string host_;
+  int port_;
+};
+
+struct HttpCheck {
+  std::string status = "^2\\d\\d$";            // regex the status code must match
+  std::string method = "HEAD";                 // HEAD, GET, POST, ...
+  std::map<std::string, std::string> headers;  // sent with each check
+  std::string body;                            // sent with each check
+};
+
+// Ready when `url` (http://host:port/path?query) answers with a status matching
+// HttpCheck::status. AlreadyRunning when the port accepts connections before start.
+class HttpExecutor : public Executor {
+ public:
+  HttpExecutor(Command command, std::string url, HttpCheck check = {}, Options options = {});
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string url_;
+};
+
+// Ready when connect() on the unix socket succeeds. A stale socket file nobody listens on is
+// not AlreadyRunning. A path over the kernel's limit (107 bytes) throws std::invalid_argument
+// from the constructor.
+class UnixSocketExecutor : public Executor {
+ public:
+  UnixSocketExecutor(Command command, std::filesystem::path socket, Options options = {});
+};
+
+// Ready when `file` exists (and, with `require_content`, is not empty). AlreadyRunning when it
+// exists before start.
+class PidExecutor : public Executor {
+ public:
+  PidExecutor(Command command, std::filesystem::path file, Options options = {},
+              bool require_content = false);
+};
+
+// Ready when `check` exits 0 (e.g. "pg_isready -p 5432", "redis-cli -p 6379 ping"). Each check
+// runs with the executor's env and cwd, bounded by poll_max*50 (at least 1 s).
+class ExecProbeExecutor : public Executor {
+ public:
+  ExecProbeExecutor(Command command, Command check, Options options = {});
+};
+
+}  // namespace mirakuru

@@ -1,0 +1,11 @@
+// mirakuru/mirakuru.hpp — everything in one include.
+#pragma once
+
+#include "mirakuru/command.hpp"
+#include "mirakuru/errors.hpp"
+#include "mirakuru/executor.hpp"
+#include "mirakuru/executors.hpp"
+#include "mirakuru/options.hpp"
+#include "mirakuru/probe.hpp"
+#include "mirakuru/service_set.hpp"
+#include "mirakuru/simple_executor.hpp"

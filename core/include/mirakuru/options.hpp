@@ -1,0 +1,55 @@
+// mirakuru/options.hpp — how to run a command. One aggregate with default member values, so
+// designated initializers work:
+//
+//   mirakuru::SimpleExecutor ex("my-server", {.cwd = "/srv", .env = {{"PORT", "8080"}},
+//                                              .timeout = std::chrono::seconds(5)});
+//
+// The order of the fields is API: new fields are only ever appended.
+#pragma once
+
+#include <chrono>
+#include <csignal>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mirakuru {
+
+// What happens to one of the child's output streams.
+enum class Stdio {
+  Capture,  // drained continuously into a bounded ring (output()/err_output()) and log_file
+  Inherit,  // the runner's own stdout/stderr
+  Null,     // /dev/null
+};
+
+// One of a process's output streams.
+enum class Stream { Out, Err };
+
+struct Options {
+  std::filesystem::path cwd;                      // working directory; empty: inherit the runner's
+  std::map<std::string, std::string> env;         // added to / overriding the inherited environment
+  bool inherit_env = true;                        // false: the child sees only `env`
+  bool shell = false;                             // run the command line through /bin/sh -c
+  std::chrono::milliseconds timeout{60'000};      // start(): deadline to be ready
+  std::optional<std::chrono::milliseconds> stop_timeout;  // stop(): grace before kill_signal;
+                                                          // unset: `timeout`
+  int stop_signal = SIGTERM;                      // sent to the process group by stop()
+  int kill_signal = SIGKILL;                      // sent when the grace period ran out
+  std::optional<int> expected_returncode;         // unset: 0, or death by stop_signal, is clean
+  Stdio stdout_mode = Stdio::Capture;
+  Stdio stderr_mode = Stdio::Capture;
+  std::filesystem::path log_file;                 // optional: every captured byte also goes here
+                                                  // (both streams, appended, in full)
+  std::string user;                               // run as this user; only when the runner is root
+  std::vector<std::string> env_remove;            // inherited variables to drop (e.g. PGPORT)
+
+  // --- mirakuru-cpp extensions (appended; not in the Python mirakuru) ---
+  std::size_t output_limit = std::size_t{1} << 20;  // bytes kept per captured stream (newest)
+  std::chrono::microseconds poll_initial{250};      // probe backoff: first interval, then doubles
+  std::chrono::milliseconds poll_max{20};           // probe backoff: cap
+};
+
+}  // namespace mirakuru

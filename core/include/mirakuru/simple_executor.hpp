@@ -1,0 +1,156 @@
+// mirakuru/simple_executor.hpp — start a process, stop it, and leave nothing behind.
+//
+//   mirakuru::SimpleExecutor sleeper("sleep 300");
+//   sleeper.start();            // returns as soon as the process is exec'd
+//   sleeper.stop();             // SIGTERM to its group, waits, SIGKILL if needed, reaps
+//
+// What every executor guarantees:
+// - The process runs in its own session and process group, stdin is /dev/null, and it
+//   inherits no descriptor of the runner but 0/1/2.
+// - It is supervised by a tiny per-process guardian (a forked child of the runner that is a
+//   child subreaper): descendants that double-fork or setsid are still tracked and killed by
+//   stop(), and if the runner dies — SIGKILL included — the guardian kills everything within a
+//   second. See docs/cleanup.md.
+// - Captured output is drained continuously by one shared event thread into a ring of the
+//   newest Options::output_limit bytes per stream (and into Options::log_file in full).
+// - Exec failures are thrown by start() itself, at once, as SpawnError with errno.
+//
+// Threads: different executors may be used from different threads at once. The const
+// observers (running, pid, returncode, output, err_output) are safe at any time. Mutating calls
+// (start, stop, kill, signal, wait, move) on one executor must be serialized by the caller.
+//
+// Forks: a forked copy of the runner (a GoogleTest death test, user code) never stops or kills
+// the parent's processes — not from stop()/kill(), not from destructors.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "mirakuru/command.hpp"
+#include "mirakuru/errors.hpp"
+#include "mirakuru/options.hpp"
+
+namespace mirakuru {
+
+class Executor;
+class SimpleExecutor;
+namespace detail {
+class Process;
+}
+
+// Returned by SimpleExecutor::stopped(): the executor is stopped while the guard lives and
+// started again (through the virtual start(), so readiness is awaited again) when it dies.
+class [[nodiscard]] ScopedStop {
+ public:
+  ScopedStop(ScopedStop&& other) noexcept;
+  ScopedStop& operator=(ScopedStop&&) = delete;
+  ScopedStop(const ScopedStop&) = delete;
+  ~ScopedStop();  // restarts; never throws (a failed restart is logged as an error)
+
+  // Restarts now instead of at destruction; throws what start() throws. Idempotent.
+  void resume();
+
+ private:
+  friend class SimpleExecutor;
+  explicit ScopedStop(SimpleExecutor* executor) : executor_(executor) {}
+  SimpleExecutor* executor_;  // null: nothing to restart
+};
+
+class SimpleExecutor {
+ public:
+  SimpleExecutor(Command command, Options options = {});
+  virtual ~SimpleExecutor();  // kills the process and its descendants if still running; never throws
+
+  SimpleExecutor(SimpleExecutor&& other) noexcept;
+  SimpleExecutor& operator=(SimpleExecutor&& other) noexcept;  // kills what `this` runs first
+  SimpleExecutor(const SimpleExecutor&) = delete;
+  SimpleExecutor& operator=(const SimpleExecutor&) = delete;
+  // Moving a readiness executor into a SimpleExecutor would slice its probe off.
+  SimpleExecutor(Executor&&) = delete;
+  SimpleExecutor& operator=(Executor&&) = delete;
+
+  // Spawns the process and returns at once (readiness executors override this to wait).
+  // Throws SpawnError when exec fails (at once, with errno), std::logic_error when already
+  // running. Clears output(), err_output() and returncode() of any earlier run.
+  virtual SimpleExecutor& start();
+
+  // Sends `sig` (default Options::stop_signal) to the process group and to every tracked
+  // descendant, waits up to Options::stop_timeout (default: timeout), then sends kill_signal
+  // (logged as a warning, not thrown). Returns when the process, its group and all tracked
+  // descendants are dead and reaped. Throws ProcessFinishedWithError when the exit code is not
+  // the expected one (default: 0, or death by `sig`; `expected_returncode` overrides
+  // Options::expected_returncode). Does nothing when not started.
+  SimpleExecutor& stop(std::optional<int> sig = {}, std::optional<int> expected_returncode = {});
+
+  // Sends `sig` (default Options::kill_signal) to the group and all tracked descendants. With
+  // wait, returns once everything is dead and reaped (escalating to SIGKILL if `sig` was not
+  // enough within the stop timeout). Never throws on exit codes.
+  SimpleExecutor& kill(bool wait = true, std::optional<int> sig = {});
+  // kill(SIGTERM) would silently mean kill(wait=true): use signal(SIGTERM) or kill(true, SIGTERM).
+  template <typename T,
+            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  SimpleExecutor& kill(T, std::optional<int> = {}) = delete;
+
+  // Sends `sig` to the process group, nothing else. No-op when not running.
+  SimpleExecutor& signal(int sig);
+
+  // Waits up to `timeout` for the process to exit by itself; returns returncode() or nullopt
+  // on timeout (the process keeps running).
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+
+  bool running() const;                 // started and not yet exited
+  pid_t pid() const;                    // -1 before start() and after stop()/kill()
+  std::optional<int> returncode() const;  // like Popen.returncode: -N when killed by signal N
+  std::string output() const;           // captured stdout so far (newest output_limit bytes)
+  std::string err_output() const;       // captured stderr so far
+
+  [[nodiscard]] ScopedStop stopped();   // stops now, starts again when the guard dies
+
+  const Command& command() const { return command_; }
+  const Options& options() const { return options_; }
+
+ protected:
+  // --- for readiness executors (Executor and its subclasses) ---
+  using LineHook = std::function<void(Stream, std::string_view line)>;
+
+  // Installs a hook called on the output thread for each complete line (without '\n', at most
+  // 64 KiB: longer lines are cut) of the processes started from now on. Empty: none.
+  // The hook must be quick and must not call back into the executor.
+  void set_line_hook(LineHook hook);
+
+  // Blocks until something happened (new output, the process exited or ended its output) or
+  // `until`. `seen` is the caller's event counter: returns true at once when events happened
+  // since the caller last saw `seen`, and updates it.
+  bool wait_for_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) const;
+
+  // True once the process has exited (its wait status is known), until the next start().
+  bool exited() const;
+  // True once every captured stream reached EOF.
+  bool output_closed() const;
+
+  // The last `max_lines` lines / `max_bytes` bytes of stdout and stderr, labelled, for error
+  // messages ("" when nothing was captured).
+  std::string output_tail(std::size_t max_lines = 20, std::size_t max_bytes = 4096) const;
+
+  // Kills the process tree at once and reaps it (for failed starts). Never throws.
+  void kill_quietly() noexcept;
+
+ private:
+  friend class ScopedStop;
+  void stop_impl(int sig, std::optional<int> expected, bool throw_on_code);
+
+  Command command_;
+  Options options_;
+  std::shared_ptr<detail::Process> process_;  // null before the first start()
+  LineHook line_hook_;
+};
+
+}  // namespace mirakuru

@@ -1,0 +1,2 @@
+// Replaced by the GoogleTest layer (environments, fixtures).
+namespace mirakuru::gtest {}
