@@ -21,16 +21,19 @@
 namespace mirakuru {
 
 struct Command {
-  Command(const char* line);                           // NOLINT(google-explicit-constructor)
-  Command(std::string line);                           // NOLINT(google-explicit-constructor)
-  Command(std::vector<std::string> argv);              // NOLINT(google-explicit-constructor)
-  Command(std::initializer_list<std::string> argv);    // NOLINT(google-explicit-constructor)
+  Command(const char* line);                         // NOLINT(google-explicit-constructor)
+  Command(std::string line);                         // NOLINT(google-explicit-constructor)
+  Command(std::vector<std::string> argv);            // NOLINT(google-explicit-constructor)
+  Command(std::initializer_list<std::string> argv);  // NOLINT(google-explicit-constructor)
 
   // The command as one readable line, each argument quoted only when needed (for messages,
   // logs and `shell = true`).
   std::string str() const;
 
   std::vector<std::string> argv;
+  // The original string when built from one (what `shell = true` runs verbatim); empty when
+  // built from a vector.
+  std::string line;
 };
 
 // Splits `line` like a POSIX shell would split words (no expansion of any kind).

@@ -29,22 +29,22 @@ enum class Stdio {
 enum class Stream { Out, Err };
 
 struct Options {
-  std::filesystem::path cwd;                      // working directory; empty: inherit the runner's
-  std::map<std::string, std::string> env;         // added to / overriding the inherited environment
-  bool inherit_env = true;                        // false: the child sees only `env`
-  bool shell = false;                             // run the command line through /bin/sh -c
-  std::chrono::milliseconds timeout{60'000};      // start(): deadline to be ready
+  std::filesystem::path cwd;                  // working directory; empty: inherit the runner's
+  std::map<std::string, std::string> env;     // added to / overriding the inherited environment
+  bool inherit_env = true;                    // false: the child sees only `env`
+  bool shell = false;                         // run the command line through /bin/sh -c
+  std::chrono::milliseconds timeout{60'000};  // start(): deadline to be ready
   std::optional<std::chrono::milliseconds> stop_timeout;  // stop(): grace before kill_signal;
                                                           // unset: `timeout`
-  int stop_signal = SIGTERM;                      // sent to the process group by stop()
-  int kill_signal = SIGKILL;                      // sent when the grace period ran out
-  std::optional<int> expected_returncode;         // unset: 0, or death by stop_signal, is clean
+  int stop_signal = SIGTERM;                              // sent to the process group by stop()
+  int kill_signal = SIGKILL;                              // sent when the grace period ran out
+  std::optional<int> expected_returncode;  // unset: 0, or death by stop_signal, is clean
   Stdio stdout_mode = Stdio::Capture;
   Stdio stderr_mode = Stdio::Capture;
-  std::filesystem::path log_file;                 // optional: every captured byte also goes here
-                                                  // (both streams, appended, in full)
-  std::string user;                               // run as this user; only when the runner is root
-  std::vector<std::string> env_remove;            // inherited variables to drop (e.g. PGPORT)
+  std::filesystem::path log_file;       // optional: every captured byte also goes here
+                                        // (both streams, appended, in full)
+  std::string user;                     // run as this user; only when the runner is root
+  std::vector<std::string> env_remove;  // inherited variables to drop (e.g. PGPORT)
 
   // --- mirakuru-cpp extensions (appended; not in the Python mirakuru) ---
   std::size_t output_limit = std::size_t{1} << 20;  // bytes kept per captured stream (newest)

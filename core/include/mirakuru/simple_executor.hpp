@@ -67,7 +67,8 @@ class [[nodiscard]] ScopedStop {
 class SimpleExecutor {
  public:
   SimpleExecutor(Command command, Options options = {});
-  virtual ~SimpleExecutor();  // kills the process and its descendants if still running; never throws
+  virtual ~SimpleExecutor();  // kills the process and its descendants if still running; never
+                              // throws
 
   SimpleExecutor(SimpleExecutor&& other) noexcept;
   SimpleExecutor& operator=(SimpleExecutor&& other) noexcept;  // kills what `this` runs first
@@ -106,13 +107,13 @@ class SimpleExecutor {
   // on timeout (the process keeps running).
   std::optional<int> wait(std::chrono::milliseconds timeout);
 
-  bool running() const;                 // started and not yet exited
-  pid_t pid() const;                    // -1 before start() and after stop()/kill()
+  bool running() const;                   // started and not yet exited
+  pid_t pid() const;                      // -1 before start() and after stop()/kill()
   std::optional<int> returncode() const;  // like Popen.returncode: -N when killed by signal N
-  std::string output() const;           // captured stdout so far (newest output_limit bytes)
-  std::string err_output() const;       // captured stderr so far
+  std::string output() const;             // captured stdout so far (newest output_limit bytes)
+  std::string err_output() const;         // captured stderr so far
 
-  [[nodiscard]] ScopedStop stopped();   // stops now, starts again when the guard dies
+  [[nodiscard]] ScopedStop stopped();  // stops now, starts again when the guard dies
 
   const Command& command() const { return command_; }
   const Options& options() const { return options_; }

@@ -1,0 +1,116 @@
+#include "process/process.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+namespace mirakuru::detail {
+
+Process::~Process() {
+  if (log_fd_ >= 0) ::close(log_fd_);
+}
+
+void Process::bump_locked() {
+  ++events_;
+  changed_.notify_all();
+}
+
+void Process::on_output(Stream stream, const char* data, std::size_t size) {
+  if (log_fd_ >= 0) {  // only the pump thread writes, so the two streams never interleave
+    const char* p = data;
+    std::size_t left = size;
+    while (left > 0) {
+      const ssize_t n = ::write(log_fd_, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  (stream == Stream::Out ? out_ : err_).append(data, size);
+  if (hook_) {
+    (stream == Stream::Out ? out_lines_ : err_lines_).feed(data, size, [&](std::string_view line) {
+      hook_(stream, line);
+    });
+  }
+  bump_locked();
+}
+
+void Process::on_output_eof(Stream stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (hook_) {
+    (stream == Stream::Out ? out_lines_ : err_lines_).finish([&](std::string_view line) {
+      hook_(stream, line);
+    });
+  }
+  if (++closed_outputs_ >= open_outputs && log_fd_ >= 0) {
+    ::close(log_fd_);
+    log_fd_ = -1;
+  }
+  bump_locked();
+}
+
+void Process::on_status(const GuardianMessage& message) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (message.type == GuardianMessage::kExited) {
+    exited_ = true;
+    returncode_ = message.value;
+  } else if (message.type == GuardianMessage::kDone) {
+    exited_ = true;
+    returncode_ = message.value;
+    escalated_ = message.escalated != 0;
+    done_ = true;
+  }
+  bump_locked();
+}
+
+void Process::on_status_eof() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Without a kDone record the guardian itself died (someone SIGKILLed it): its tree was
+  // reparented elsewhere; the executor falls back to signalling the group directly.
+  done_ = true;
+  if (!exited_) {
+    exited_ = true;
+    returncode_ = -SIGKILL;
+  }
+  bump_locked();
+}
+
+Process::Snapshot Process::snapshot() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {exited_, returncode_, done_, escalated_, closed_outputs_ >= open_outputs};
+}
+
+std::string Process::output(Stream stream) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return (stream == Stream::Out ? out_ : err_).str();
+}
+
+std::uint64_t Process::events() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return events_;
+}
+
+bool Process::wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const bool happened = changed_.wait_until(lock, until, [&] { return events_ != seen; });
+  seen = events_;
+  return happened;
+}
+
+bool Process::wait_until(const std::function<bool(const Snapshot&)>& pred,
+                         std::chrono::steady_clock::time_point until) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return changed_.wait_until(lock, until, [&] {
+    return pred(Snapshot{exited_, returncode_, done_, escalated_, closed_outputs_ >= open_outputs});
+  });
+}
+
+void Process::set_hook(LineHook hook) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  hook_ = std::move(hook);
+}
+
+}  // namespace mirakuru::detail

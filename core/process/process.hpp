@@ -1,0 +1,79 @@
+// The state of one started process, shared by its executor and the output pump thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string_view>
+
+#include "mirakuru/options.hpp"
+#include "process/output_ring.hpp"
+#include "process/spawn.hpp"
+
+namespace mirakuru::detail {
+
+using LineHook = std::function<void(Stream, std::string_view)>;
+
+class Process {
+ public:
+  Process(std::size_t output_limit, int log_fd, LineHook hook)
+      : out_(output_limit), err_(output_limit), log_fd_(log_fd), hook_(std::move(hook)) {}
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Set once by the spawning thread before the pump sees the process.
+  Spawned spawned;
+  pid_t owner = -1;  // the runner process that started it (forks must not stop it)
+  int open_outputs = 0;
+  // The output pipes as the pump holds them (pump thread only; -1 once closed), so that an exit
+  // report can first drain what the process wrote before it exited.
+  int pump_fds[2] = {-1, -1};
+
+  // --- called by the pump thread ---
+  void on_output(Stream stream, const char* data, std::size_t size);
+  void on_output_eof(Stream stream);
+  void on_status(const GuardianMessage& message);
+  void on_status_eof();
+
+  // --- observers (any thread) ---
+  struct Snapshot {
+    bool exited;
+    int returncode;
+    bool done;       // the guardian finished (everything dead and reaped) or vanished
+    bool escalated;  // kill_signal was needed
+    bool outputs_closed;
+  };
+  Snapshot snapshot() const;
+  std::string output(Stream stream) const;
+  std::uint64_t events() const;
+  // Waits until events() != seen or `until`; updates seen. True when something happened.
+  bool wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) const;
+  // Waits until `pred(snapshot)` or `until`. True when pred held.
+  bool wait_until(const std::function<bool(const Snapshot&)>& pred,
+                  std::chrono::steady_clock::time_point until) const;
+  void set_hook(LineHook hook);
+
+ private:
+  void bump_locked();
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::uint64_t events_ = 0;
+  bool exited_ = false;
+  int returncode_ = 0;
+  bool done_ = false;
+  bool escalated_ = false;
+  int closed_outputs_ = 0;
+  OutputRing out_;
+  OutputRing err_;
+  LineAssembler out_lines_;
+  LineAssembler err_lines_;
+  int log_fd_;
+  LineHook hook_;
+};
+
+}  // namespace mirakuru::detail

@@ -1,0 +1,148 @@
+#include "process/pump.hpp"
+
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "process/log.hpp"
+
+namespace mirakuru::detail {
+namespace {
+
+struct Watch {
+  int fd;
+  Pump::Source source;
+  std::shared_ptr<Process> process;
+  char pending[sizeof(GuardianMessage)];  // a status record split across reads (never, in
+  std::size_t pending_size = 0;           // practice: pipe writes of 16 bytes are atomic)
+};
+
+// The pump is per process: after fork() the child has no pump thread, so it gets a new one.
+// The mutex is re-created in the child too (it may have been held by a thread that is gone).
+std::mutex* g_mutex = new std::mutex;  // NOLINT: intentionally leaked, see above
+Pump* g_pump = nullptr;
+pid_t g_pump_pid = -1;
+std::once_flag g_atfork_once;
+
+}  // namespace
+
+Pump& Pump::instance() {
+  std::call_once(g_atfork_once, [] {
+    ::pthread_atfork(nullptr, nullptr, [] {
+      g_mutex = new std::mutex;  // NOLINT: the parent's may be locked forever
+      g_pump = nullptr;
+    });
+  });
+  std::lock_guard<std::mutex> lock(*g_mutex);
+  if (g_pump == nullptr || g_pump_pid != ::getpid()) {
+    g_pump = new Pump;  // never deleted: the thread serves until the process ends
+    g_pump_pid = ::getpid();
+  }
+  return *g_pump;
+}
+
+Pump::Pump() {
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  std::thread([this] { run(); }).detach();
+}
+
+void Pump::watch(int fd, Source source, std::shared_ptr<Process> process) {
+  if (source != Source::Status) process->pump_fds[source == Source::Out ? 0 : 1] = fd;
+  auto* w = new Watch{fd, source, std::move(process), {}, 0};
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.ptr = w;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) < 0) {
+    const int error = errno;
+    delete w;
+    ::close(fd);
+    throw std::system_error(error, std::generic_category(), "epoll_ctl(ADD)");
+  }
+}
+
+namespace {
+
+// Reads what is in the pipe now (up to `rounds` buffers). Returns false at EOF.
+bool drain(int fd, Stream stream, Process& process, std::vector<char>& buffer, int rounds) {
+  for (int round = 0; round < rounds; ++round) {
+    const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && errno == EAGAIN) return true;
+    if (got <= 0) return false;
+    process.on_output(stream, buffer.data(), static_cast<std::size_t>(got));
+    if (static_cast<std::size_t>(got) < buffer.size()) return true;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Pump::run() {
+  std::vector<char> buffer(256 * 1024);
+  epoll_event events[64];
+  for (;;) {
+    const int n = ::epoll_wait(epoll_fd_, events, 64, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      logger()->critical("output pump: epoll_wait failed: {}", std::strerror(errno));
+      return;
+    }
+    for (int i = 0; i < n; ++i) {
+      auto* w = static_cast<Watch*>(events[i].data.ptr);
+      bool eof = false;
+      if (w->source == Source::Status) {
+        for (;;) {
+          const ssize_t got = ::read(w->fd, w->pending + w->pending_size,
+                                     sizeof(GuardianMessage) - w->pending_size);
+          if (got < 0 && errno == EINTR) continue;
+          if (got < 0 && errno == EAGAIN) break;
+          if (got <= 0) {
+            eof = true;
+            break;
+          }
+          w->pending_size += static_cast<std::size_t>(got);
+          if (w->pending_size == sizeof(GuardianMessage)) {
+            GuardianMessage message{};
+            std::memcpy(&message, w->pending, sizeof message);
+            w->pending_size = 0;
+            // Whatever the process wrote before it exited is already in its pipes: take it
+            // first, so output() is complete when the exit becomes visible.
+            Process& process = *w->process;
+            if (process.pump_fds[0] >= 0)
+              drain(process.pump_fds[0], Stream::Out, process, buffer, 64);
+            if (process.pump_fds[1] >= 0)
+              drain(process.pump_fds[1], Stream::Err, process, buffer, 64);
+            process.on_status(message);
+          }
+        }
+      } else {
+        const Stream stream = w->source == Source::Out ? Stream::Out : Stream::Err;
+        // A few reads per wake-up: keeps one chatty process from starving the others.
+        eof = !drain(w->fd, stream, *w->process, buffer, 4);
+      }
+      if (eof) {
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, w->fd, nullptr);
+        ::close(w->fd);
+        if (w->source != Source::Status)
+          w->process->pump_fds[w->source == Source::Out ? 0 : 1] = -1;
+        if (w->source == Source::Status) {
+          w->process->on_status_eof();
+        } else {
+          w->process->on_output_eof(w->source == Source::Out ? Stream::Out : Stream::Err);
+        }
+        delete w;
+      }
+    }
+  }
+}
+
+}  // namespace mirakuru::detail
