@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,33 @@
 #include <system_error>
 #include <thread>
 
+#include "mirakuru/simple_executor.hpp"
+
 namespace mirakuru::test {
+
+// A SimpleExecutor whose event wait is reachable from tests: wait for output without sleeping.
+class Observed : public SimpleExecutor {
+ public:
+  using SimpleExecutor::SimpleExecutor;
+
+  // Waits (event-driven, bounded) until `pred(*this)` holds; true when it did.
+  template <typename Pred>
+  bool wait_for(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    std::uint64_t seen = 0;
+    while (!pred(*this)) {
+      if (std::chrono::steady_clock::now() >= until) return false;
+      wait_for_event(until, seen);
+    }
+    return true;
+  }
+  // Waits until stdout contains `text`.
+  bool wait_for_output(const std::string& text,
+                       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    return wait_for(
+        [&](const SimpleExecutor& e) { return e.output().find(text) != std::string::npos; }, limit);
+  }
+};
 
 // Absolute path of the fixture program mk_NAME.
 inline std::string fixture(const std::string& name) {

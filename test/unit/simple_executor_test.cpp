@@ -148,14 +148,10 @@ TEST(SimpleExecutor, LogFileGetsEverything) {
 }
 
 TEST(SimpleExecutor, StopEscalatesOnAProcessIgnoringSigterm) {
-  SimpleExecutor ex(fixture("term_ignorer"), {.stop_timeout = 200ms});
+  test::Observed ex(fixture("term_ignorer"), {.stop_timeout = 200ms});
   ex.start();
-  // Wait for it to have installed its handlers ("ready" is printed after).
-  for (std::uint64_t seen = 0; ex.output().find("ready") == std::string::npos;) {
-    ASSERT_TRUE(ex.running());
-    std::this_thread::sleep_for(1ms);
-    (void)seen;
-  }
+  // "ready" is printed once its handlers are installed.
+  ASSERT_TRUE(ex.wait_for_output("ready"));
   const pid_t pid = ex.pid();
   const auto before = std::chrono::steady_clock::now();
   EXPECT_NO_THROW(ex.stop()) << "escalation is a warning, not an error";
