@@ -1,0 +1,329 @@
+#include "services/config_parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "services/json_reader.hpp"
+#include "services/scalars.hpp"
+
+namespace mirakuru::detail {
+
+const std::vector<std::string>& top_level_keys() {
+  static const std::vector<std::string> keys{"$schema", "description", "vars", "services"};
+  return keys;
+}
+
+const std::vector<std::string>& service_keys() {
+  static const std::vector<std::string> keys{
+      "command",      "shell",       "description", "port",
+      "ports",        "host",        "ready",       "timeout",
+      "stop_timeout", "stop_signal", "kill_signal", "expected_returncode",
+      "env",          "inherit_env", "cwd",         "user",
+      "stdout",       "stderr",      "log_file",    "output_limit",
+      "poll_max",     "setup",       "depends_on"};
+  return keys;
+}
+
+const std::vector<std::string>& ready_keys() {
+  static const std::vector<std::string> keys{"output",      "tcp",  "http",
+                                             "unix_socket", "file", "exec"};
+  return keys;
+}
+
+namespace {
+
+bool is_identifier(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+Text text_at(const nlohmann::json& value, const std::string& path) {
+  return {expect_string(value, path), path};
+}
+
+// Strings, and numbers/booleans written without quotes ("PORT": 5432), as text.
+Text scalar_text(const nlohmann::json& value, const std::string& path, std::string_view what) {
+  if (value.is_string()) return {value.get<std::string>(), path};
+  if (value.is_number() || value.is_boolean()) return {value.dump(), path};
+  config_error(path, "expected " + std::string(what) + ", got " + describe_json(value));
+}
+
+CommandSpec parse_command(const nlohmann::json& value, const std::string& path) {
+  CommandSpec command;
+  command.path = path;
+  if (value.is_string()) {
+    command.is_line = true;
+    command.args.push_back({value.get<std::string>(), path});
+    if (command.args[0].value.find_first_not_of(" \t\n") == std::string::npos) {
+      config_error(path, "the command is empty");
+    }
+    return command;
+  }
+  if (!value.is_array()) {
+    config_error(path,
+                 "expected a command: a string (\"server --port ${port}\") or an array "
+                 "of strings ([\"server\", \"--port\", \"${port}\"]), got " +
+                     describe_json(value));
+  }
+  if (value.empty()) config_error(path, "the command is empty");
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    command.args.push_back(scalar_text(value[i], json_child(path, i), "a string"));
+  }
+  return command;
+}
+
+PortSpec parse_port(const nlohmann::json& value, const std::string& path) {
+  PortSpec port;
+  port.path = path;
+  if (value.is_string() && value.get_ref<const std::string&>() == "auto") {
+    port.automatic = true;
+    return port;
+  }
+  if (value.is_string()) {
+    config_error(path, "expected a port number (1-65535) or \"auto\", got " + describe_json(value) +
+                           did_you_mean(value.get_ref<const std::string&>(), {"auto"}));
+  }
+  port.fixed = static_cast<int>(
+      integer_from_json(value, path, 1, 65535, "a port number (1-65535) or \"auto\""));
+  return port;
+}
+
+ReadySpec parse_ready(const nlohmann::json& value, const std::string& path) {
+  JsonObject ready(value, path, ready_keys());
+  if (value.size() != 1) {
+    config_error(path, "expected exactly one of output, tcp, http, unix_socket, file, exec; got " +
+                           std::to_string(value.size()));
+  }
+  ReadySpec spec;
+  const std::string kind = value.begin().key();
+  spec.path = ready.path(kind);
+  const nlohmann::json& body = value.begin().value();
+  if (kind == "output") {
+    JsonObject o(body, spec.path, {"banner", "stream"});
+    const auto* banner = o.find("banner");
+    if (!banner) config_error(spec.path, "missing \"banner\" (a regex matched against each line)");
+    spec.kind = ReadyKind::Output;
+    spec.banner = text_at(*banner, o.path("banner"));
+    const std::string stream = o.string("stream", "both");
+    if (stream == "stdout") {
+      spec.streams = OutputStreams::Stdout;
+    } else if (stream == "stderr") {
+      spec.streams = OutputStreams::Stderr;
+    } else if (stream != "both") {
+      config_error(o.path("stream"), "expected \"stdout\", \"stderr\" or \"both\", got \"" +
+                                         stream + "\"" +
+                                         did_you_mean(stream, {"stdout", "stderr", "both"}));
+    }
+  } else if (kind == "tcp") {
+    JsonObject o(body, spec.path, {"host", "port"});
+    spec.kind = ReadyKind::Tcp;
+    if (const auto* h = o.find("host")) spec.host = text_at(*h, o.path("host"));
+    if (const auto* p = o.find("port")) {
+      spec.port = scalar_text(*p, o.path("port"), "a port number or \"${port}\"");
+    }
+  } else if (kind == "http") {
+    JsonObject o(body, spec.path, {"url", "status", "method", "headers", "body"});
+    spec.kind = ReadyKind::Http;
+    if (const auto* u = o.find("url")) spec.url = text_at(*u, o.path("url"));
+    if (const auto* s = o.find("status")) {
+      spec.status = s->is_number_integer() ? Text{"^" + s->dump() + "$", o.path("status")}
+                                           : text_at(*s, o.path("status"));
+    }
+    spec.method = o.string("method", "HEAD");
+    if (spec.method.empty() || !std::all_of(spec.method.begin(), spec.method.end(), [](char c) {
+          return std::isupper(static_cast<unsigned char>(c));
+        })) {
+      config_error(o.path("method"),
+                   "expected an HTTP method in capitals (\"GET\"), got \"" + spec.method + "\"");
+    }
+    if (const auto* hs = o.find("headers")) {
+      if (!hs->is_object()) {
+        config_error(o.path("headers"),
+                     "expected an object of NAME: value, got " + describe_json(*hs));
+      }
+      for (const auto& item : hs->items()) {
+        const std::string p = json_child(o.path("headers"), item.key());
+        spec.headers[item.key()] = text_at(item.value(), p);
+      }
+    }
+    if (const auto* b = o.find("body")) spec.body = text_at(*b, o.path("body"));
+  } else if (kind == "unix_socket" || kind == "file") {
+    JsonObject o(body, spec.path,
+                 kind == "file" ? std::vector<std::string>{"path", "require_content"}
+                                : std::vector<std::string>{"path"});
+    const auto* p = o.find("path");
+    if (!p) config_error(spec.path, "missing \"path\"");
+    spec.kind = kind == "file" ? ReadyKind::File : ReadyKind::UnixSocket;
+    spec.file = text_at(*p, o.path("path"));
+    spec.require_content = o.boolean("require_content", false);
+  } else {  // exec
+    JsonObject o(body, spec.path, {"command"});
+    const auto* c = o.find("command");
+    if (!c) config_error(spec.path, "missing \"command\" (ready when it exits 0)");
+    spec.kind = ReadyKind::Exec;
+    spec.check = parse_command(*c, o.path("command"));
+  }
+  return spec;
+}
+
+void parse_env(const JsonObject& service, ServiceSpec& spec) {
+  const auto* env = service.find("env");
+  if (!env) return;
+  if (!env->is_object()) {
+    config_error(
+        service.path("env"),
+        "expected an object of NAME: value (null removes NAME), got " + describe_json(*env));
+  }
+  for (const auto& item : env->items()) {
+    const std::string p = json_child(service.path("env"), item.key());
+    if (item.key().empty() || item.key().find('=') != std::string::npos) {
+      config_error(p, "invalid environment variable name \"" + item.key() + "\"");
+    }
+    if (item.value().is_null()) {
+      spec.options.env_remove.push_back(item.key());
+    } else {
+      spec.env[item.key()] = scalar_text(item.value(), p, "a string or null");
+    }
+  }
+}
+
+ServiceSpec parse_service(const std::string& name, const nlohmann::json& value,
+                          const std::string& path) {
+  JsonObject s(value, path, service_keys());
+  ServiceSpec spec;
+  spec.name = name;
+  spec.path = path;
+  if (!is_identifier(name)) {
+    config_error(path, "invalid service name \"" + name +
+                           "\": use letters, digits, '_' and '-' (it appears in "
+                           "${services.NAME.port})");
+  }
+  const auto* command = s.find("command");
+  if (!command) config_error(path, "missing \"command\"");
+  spec.command = parse_command(*command, s.path("command"));
+  spec.options.shell = s.boolean("shell", false);
+  if (spec.options.shell && !spec.command.is_line) {
+    config_error(s.path("shell"),
+                 "\"shell\": true needs \"command\" to be one string (an array "
+                 "is run directly)");
+  }
+  if (const auto* p = s.find("port")) spec.port = parse_port(*p, s.path("port"));
+  if (const auto* ps = s.find("ports")) {
+    if (!ps->is_object()) {
+      config_error(s.path("ports"), "expected an object of NAME: port, got " + describe_json(*ps));
+    }
+    for (const auto& item : ps->items()) {
+      const std::string p = json_child(s.path("ports"), item.key());
+      if (!is_identifier(item.key())) config_error(p, "invalid port name \"" + item.key() + "\"");
+      spec.ports[item.key()] = parse_port(item.value(), p);
+    }
+  }
+  spec.host = s.string("host", "127.0.0.1");
+  if (spec.host.empty()) config_error(s.path("host"), "the host is empty");
+  if (const auto* r = s.find("ready")) spec.ready = parse_ready(*r, s.path("ready"));
+
+  Options& o = spec.options;
+  if (const auto* v = s.find("timeout")) o.timeout = duration_from_json(*v, s.path("timeout"));
+  if (const auto* v = s.find("stop_timeout")) {
+    o.stop_timeout = duration_from_json(*v, s.path("stop_timeout"));
+  }
+  if (const auto* v = s.find("poll_max")) o.poll_max = duration_from_json(*v, s.path("poll_max"));
+  if (const auto* v = s.find("stop_signal"))
+    o.stop_signal = signal_from_json(*v, s.path("stop_signal"));
+  if (const auto* v = s.find("kill_signal"))
+    o.kill_signal = signal_from_json(*v, s.path("kill_signal"));
+  if (const auto* v = s.find("expected_returncode")) {
+    o.expected_returncode = static_cast<int>(integer_from_json(
+        *v, s.path("expected_returncode"), -64, 255, "an exit code (-N: death by signal N)"));
+  }
+  if (const auto* v = s.find("stdout")) o.stdout_mode = stdio_from_json(*v, s.path("stdout"));
+  if (const auto* v = s.find("stderr")) o.stderr_mode = stdio_from_json(*v, s.path("stderr"));
+  if (const auto* v = s.find("output_limit")) {
+    o.output_limit = static_cast<std::size_t>(
+        integer_from_json(*v, s.path("output_limit"), 1, 1LL << 40, "a number of bytes"));
+  }
+  o.inherit_env = s.boolean("inherit_env", true);
+  o.user = s.string("user");
+  parse_env(s, spec);
+  if (const auto* v = s.find("cwd")) spec.cwd = text_at(*v, s.path("cwd"));
+  if (const auto* v = s.find("log_file")) spec.log_file = text_at(*v, s.path("log_file"));
+  if (const auto* v = s.find("setup")) {
+    if (!v->is_array()) {
+      config_error(s.path("setup"), "expected an array of commands, got " + describe_json(*v));
+    }
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      spec.setup.push_back(parse_command((*v)[i], json_child(s.path("setup"), i)));
+    }
+  }
+  spec.depends_on_path = s.path("depends_on");
+  if (const auto* v = s.find("depends_on")) {
+    if (!v->is_array()) {
+      config_error(s.path("depends_on"),
+                   "expected an array of service names, got " + describe_json(*v));
+    }
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      spec.depends_on.push_back(
+          expect_string((*v)[i], json_child(s.path("depends_on"), i), "a service name"));
+    }
+  }
+  return spec;
+}
+
+}  // namespace
+
+SetSpec parse_set(const nlohmann::json& config, const std::filesystem::path& config_dir) {
+  JsonObject top(config, "", top_level_keys());
+  SetSpec set;
+  set.config_dir = config_dir;
+  if (const auto* vars = top.find("vars")) {
+    if (!vars->is_object()) {
+      config_error("/vars", "expected an object of NAME: value, got " + describe_json(*vars));
+    }
+    for (const auto& item : vars->items()) {
+      const std::string p = json_child("/vars", item.key());
+      if (!is_identifier(item.key()))
+        config_error(p, "invalid variable name \"" + item.key() + "\"");
+      set.vars[item.key()] = scalar_text(item.value(), p, "a string, number or boolean");
+    }
+  }
+  const auto* services = top.find("services");
+  if (!services) config_error("", "missing \"services\" (an object of NAME: service)");
+  if (!services->is_object()) {
+    config_error("/services",
+                 "expected an object of NAME: service, got " + describe_json(*services));
+  }
+  for (const auto& item : services->items()) {
+    set.services.push_back(
+        parse_service(item.key(), item.value(), json_child("/services", item.key())));
+  }
+  return set;
+}
+
+nlohmann::json parse_json_text(std::string_view text, const std::string& origin) {
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is 1-based: the position of the byte that made parsing fail.
+    const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    std::size_t line = 1;
+    std::size_t column = 1;
+    for (std::size_t i = 0; i < at; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    std::string reason = e.what();
+    // Keep nlohmann's explanation, drop its "[json.exception.parse_error.101] parse error at...".
+    if (auto colon = reason.find(": "); colon != std::string::npos)
+      reason = reason.substr(colon + 2);
+    throw ConfigError("", origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                              ": malformed JSON (line " + std::to_string(line) + ", column " +
+                              std::to_string(column) + "): " + reason);
+  }
+}
+
+}  // namespace mirakuru::detail

@@ -1,0 +1,28 @@
+// JSON -> SetSpec: the shape and types of a service set, checked key by key.
+//
+// Variables are not expanded here and dependencies are not resolved (graph.hpp does that);
+// this only guarantees that every value has the right type and every key is known.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/spec.hpp"
+
+namespace mirakuru::detail {
+
+// Throws ConfigError naming the JSON path of the first mistake.
+SetSpec parse_set(const nlohmann::json& config, const std::filesystem::path& config_dir);
+
+// Parses `text` as JSON; malformed JSON is a ConfigError with line and column ("in `origin`").
+nlohmann::json parse_json_text(std::string_view text, const std::string& origin);
+
+// The keys the format knows, by JSON location (the schema in docs/ must list the same).
+const std::vector<std::string>& top_level_keys();
+const std::vector<std::string>& service_keys();
+const std::vector<std::string>& ready_keys();
+
+}  // namespace mirakuru::detail

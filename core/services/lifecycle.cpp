@@ -1,0 +1,274 @@
+// ServiceSet start/stop: dependencies first, independent services in parallel threads, so a set
+// starts in the time of its longest dependency chain; stop in reverse, also in parallel.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <regex>
+#include <thread>
+
+#include "mirakuru/errors.hpp"
+#include "process/log.hpp"
+#include "services/scratch.hpp"
+#include "services/service_set_impl.hpp"
+
+namespace mirakuru {
+
+namespace detail {
+
+namespace {
+
+enum class Phase { Pending, Starting, Started, Failed, Skipped };
+
+bool has_auto_ports(const ServiceSpec& s) {
+  if (s.port && s.port->automatic) return true;
+  return std::any_of(s.ports.begin(), s.ports.end(),
+                     [](const auto& p) { return p.second.automatic; });
+}
+
+// A service on an auto port lost it after all (AlreadyRunning before spawning, or it died
+// complaining about its bind()).
+bool lost_its_port(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const AlreadyRunning&) {
+    return true;
+  } catch (const ProcessExitedWithError& e) {
+    static const std::regex in_use("address already in use|eaddrinuse|port is already",
+                                   std::regex::icase);
+    return std::regex_search(e.what(), in_use);
+  } catch (...) {
+    return false;
+  }
+}
+
+class Starter {
+ public:
+  explicit Starter(ServiceSet::Impl& impl)
+      : impl_(impl), n_(impl.spec.services.size()), phase_(n_, Phase::Pending), active_(n_) {}
+
+  // Returns the failing service's index and error, or n_ when everything started.
+  std::pair<std::size_t, std::exception_ptr> run() {
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (impl_.resolved[i].executor->running()) phase_[i] = Phase::Started;
+    }
+    std::vector<std::thread> threads;
+    for (std::size_t i : impl_.graph.order) {
+      if (phase_[i] == Phase::Pending) threads.emplace_back([this, i] { start_one(i); });
+    }
+    {
+      std::unique_lock lock(mutex_);
+      while (finished_ < threads.size()) {
+        if (abort_) {
+          // Services still waiting for readiness would hold the failure report up to their own
+          // timeout: kill them so their start() returns at once. Repeated because one may be
+          // between its spawn and publishing its pid.
+          kill_in_flight();
+          changed_.wait_for(lock, std::chrono::milliseconds(20));
+        } else {
+          changed_.wait(lock);
+        }
+      }
+    }
+    for (auto& t : threads) t.join();
+    return {failed_, error_};
+  }
+
+ private:
+  void start_one(std::size_t i) {
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] {
+        if (abort_) return true;
+        return std::all_of(impl_.graph.deps[i].begin(), impl_.graph.deps[i].end(),
+                           [&](std::size_t d) { return phase_[d] == Phase::Started; });
+      });
+      phase_[i] = abort_ ? Phase::Skipped : Phase::Starting;
+      if (abort_) return finish();
+    }
+    std::exception_ptr error;
+    try {
+      prepare(i);
+      run_setup(impl_.resolved[i], active_[i]);
+      start_executor(i);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard lock(mutex_);
+    phase_[i] = error ? Phase::Failed : Phase::Started;
+    if (error && !abort_) {
+      abort_ = true;
+      error_ = error;
+      failed_ = i;
+    }
+    finish();
+  }
+
+  void finish() {
+    ++finished_;
+    changed_.notify_all();
+  }
+
+  void prepare(std::size_t i) {
+    const ServiceSpec& s = impl_.spec.services[i];
+    const Endpoint& e = impl_.endpoints[i];
+    std::filesystem::create_directories(e.tmpdir);  // stop() removed it after a previous run
+    if (!s.options.user.empty()) give_to_user(e.tmpdir, s.options.user);
+    std::error_code ec;
+    std::filesystem::create_directories(impl_.resolved[i].options.log_file.parent_path(), ec);
+  }
+
+  void start_executor(std::size_t i) {
+    for (int attempt = 0;; ++attempt) {
+      SimpleExecutor* executor = nullptr;
+      {
+        std::lock_guard lock(impl_.mutex);
+        executor = impl_.resolved[i].executor.get();
+      }
+      try {
+        active_[i] = executor;
+        executor->start();
+        active_[i] = nullptr;
+        return;
+      } catch (...) {
+        active_[i] = nullptr;
+        if (attempt > 0 || !has_auto_ports(impl_.spec.services[i]) ||
+            !lost_its_port(std::current_exception()) || !retry_on_new_port(i)) {
+          throw;
+        }
+      }
+    }
+  }
+
+  // Only while no service that already used this service's port has started.
+  bool retry_on_new_port(std::size_t i) {
+    std::lock_guard lock(mutex_);
+    if (abort_) return false;
+    std::vector<std::size_t> users;
+    for (std::size_t j = 0; j < n_; ++j) {
+      if (j == i || !impl_.resolved[j].referenced.count(i)) continue;
+      if (phase_[j] != Phase::Pending) return false;
+      users.push_back(j);
+    }
+    std::lock_guard endpoints_lock(impl_.mutex);
+    const auto old_port = impl_.endpoints[i].port;
+    reassign_auto_ports(impl_, i, users);
+    logger()->warn("service '{}': its port {} was taken by another process; retrying on {}",
+                   impl_.spec.services[i].name, old_port ? *old_port : 0,
+                   impl_.endpoints[i].port ? *impl_.endpoints[i].port : 0);
+    return true;
+  }
+
+  void kill_in_flight() {
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (phase_[i] != Phase::Starting) continue;
+      SimpleExecutor* executor = active_[i].load();
+      const pid_t pid = executor ? executor->pid() : -1;
+      if (pid > 1) ::kill(-pid, SIGKILL);
+    }
+  }
+
+  ServiceSet::Impl& impl_;
+  std::size_t n_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Phase> phase_;
+  std::vector<std::atomic<SimpleExecutor*>> active_;
+  std::size_t finished_ = 0;
+  bool abort_ = false;
+  std::size_t failed_ = static_cast<std::size_t>(-1);
+  std::exception_ptr error_;
+};
+
+std::string inspection_note(const ServiceSet::Impl& impl, std::size_t i) {
+  return "(log: " + impl.resolved[i].options.log_file.string() +
+         "; tmpdir kept for inspection: " + impl.endpoints[i].tmpdir.string() + ")";
+}
+
+}  // namespace
+
+void start_services(ServiceSet::Impl& impl) {
+  if (impl.attached) return;
+  auto [failed, error] = Starter(impl).run();
+  if (!error) return;
+  impl.failed[failed] = true;
+  stop_services(impl, /*rethrow=*/false);
+  const std::string& name = impl.spec.services[failed].name;
+  logger()->warn("service '{}' failed to start; {}", name, inspection_note(impl, failed));
+  rethrow_for_service(error, name, inspection_note(impl, failed));
+}
+
+void stop_services(ServiceSet::Impl& impl, bool rethrow) {
+  if (impl.attached || impl.owner != ::getpid()) return;
+  const std::size_t n = impl.resolved.size();
+  std::vector<bool> to_stop(n);
+  for (std::size_t i = 0; i < n; ++i) to_stop[i] = impl.resolved[i].executor->pid() != -1;
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<bool> done(n, false);
+  std::vector<std::exception_ptr> errors(n);
+  auto stop_one = [&](std::size_t i) {
+    {
+      // Dependents first: wait until every service that needs this one has stopped.
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] {
+        return std::all_of(impl.graph.dependents[i].begin(), impl.graph.dependents[i].end(),
+                           [&](std::size_t d) { return !to_stop[d] || done[d]; });
+      });
+    }
+    try {
+      impl.resolved[i].executor->stop();
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+    std::lock_guard lock(mutex);
+    done[i] = true;
+    changed.notify_all();
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (to_stop[i]) threads.emplace_back(stop_one, i);
+  }
+  for (auto& t : threads) t.join();
+
+  std::size_t first_error = n;
+  for (std::size_t k = n; k-- > 0;) {  // reverse start order: the first service stopped
+    const std::size_t i = impl.graph.order[k];
+    if (errors[i] && first_error == n) first_error = i;
+    if (errors[i]) impl.failed[i] = true;
+    if (!impl.failed[i]) remove_tree(impl.endpoints[i].tmpdir);
+  }
+  if (first_error == n) return;
+  const std::string& name = impl.spec.services[first_error].name;
+  if (!rethrow) {
+    try {
+      std::rethrow_exception(errors[first_error]);
+    } catch (const std::exception& e) {
+      logger()->warn("service '{}' did not stop cleanly: {}", name, e.what());
+    }
+    return;
+  }
+  rethrow_for_service(errors[first_error], name, inspection_note(impl, first_error));
+}
+
+}  // namespace detail
+
+ServiceSet::Impl::~Impl() {                     // NOLINT(bugprone-exception-escape)
+  if (attached || owner != ::getpid()) return;  // a forked copy never cleans up the parent's
+  try {
+    detail::stop_services(*this, /*rethrow=*/false);
+  } catch (const std::exception& e) {
+    detail::logger()->error("stopping the service set: {}", e.what());
+  }
+  resolved.clear();  // executors kill whatever is left before the directories go
+  const bool keep = std::find(failed.begin(), failed.end(), true) != failed.end();
+  if (keep) {
+    detail::logger()->warn("keeping {} for inspection (a service failed)", scratch.string());
+  } else {
+    detail::remove_tree(scratch);
+  }
+}
+
+}  // namespace mirakuru

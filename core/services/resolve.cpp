@@ -1,0 +1,277 @@
+#include "services/resolve.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <regex>
+#include <stdexcept>
+
+#include "mirakuru/executors.hpp"
+#include "services/json_reader.hpp"
+#include "services/template.hpp"
+
+namespace mirakuru::detail {
+
+std::string endpoint_url(const Endpoint& endpoint) {
+  if (!endpoint.port) return {};
+  const bool v6 = endpoint.host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" +
+         std::to_string(*endpoint.port);
+}
+
+VariableScope::VariableScope(const SetSpec& set, const std::vector<Endpoint>& endpoints,
+                             std::size_t self)
+    : set_(set), endpoints_(endpoints), self_(self) {}
+
+std::vector<std::string> VariableScope::known_names() const {
+  std::vector<std::string> names{"port", "host", "url", "tmpdir", "config_dir", "log_file", "name"};
+  for (const auto& [p, _] : endpoints_[self_].ports) names.push_back("ports." + p);
+  for (const auto& [v, _] : set_.vars) names.push_back("vars." + v);
+  for (std::size_t i = 0; i < set_.services.size(); ++i) {
+    const std::string prefix = "services." + set_.services[i].name + ".";
+    for (const char* field : {"port", "host", "url", "tmpdir", "log_file"}) {
+      names.push_back(prefix + field);
+    }
+    for (const auto& [p, _] : endpoints_[i].ports) names.push_back(prefix + "ports." + p);
+  }
+  return names;
+}
+
+namespace {
+
+std::string field_of(const Endpoint& e, const std::string& field, const std::string& service,
+                     const std::string& variable, const std::string& path, bool* known) {
+  *known = true;
+  auto no_port = [&]() -> std::string {
+    config_error(path, "${" + variable + "}: service \"" + service +
+                           "\" has no \"port\" (add \"port\": \"auto\" to it)");
+  };
+  if (field == "port") return e.port ? std::to_string(*e.port) : no_port();
+  if (field == "url") return e.port ? endpoint_url(e) : no_port();
+  if (field == "host") return e.host;
+  if (field == "tmpdir") return e.tmpdir.string();
+  if (field == "log_file") return e.log_file.string();
+  if (field.rfind("ports.", 0) == 0) {
+    auto it = e.ports.find(field.substr(6));
+    if (it != e.ports.end()) return std::to_string(it->second);
+  }
+  *known = false;
+  return {};
+}
+
+}  // namespace
+
+std::string VariableScope::resolve(const std::string& name, const std::string& path) {
+  const ServiceSpec& self = set_.services[self_];
+  bool known = false;
+  std::string value = field_of(endpoints_[self_], name, self.name, name, path, &known);
+  if (known) return value;
+  if (name == "config_dir") return set_.config_dir.string();
+  if (name == "name") return self.name;
+  if (name.rfind("services.", 0) == 0) return resolve_service_field(name, path);
+  if (name.rfind("vars.", 0) == 0) return resolve_var(name.substr(5), path);
+  if (name.rfind("env.", 0) == 0) {
+    std::string var = name.substr(4);
+    std::optional<std::string> fallback;
+    if (auto sep = var.find(":-"); sep != std::string::npos) {
+      fallback = var.substr(sep + 2);
+      var.resize(sep);
+    }
+    if (const char* v = std::getenv(var.c_str())) return v;
+    if (fallback) return *fallback;
+    config_error(path, "${" + name + "}: environment variable " + var +
+                           " is not set (write ${env." + var + ":-default} to give a default)");
+  }
+  config_error(path, "unknown variable ${" + name + "}" + did_you_mean(name, known_names()));
+}
+
+std::string VariableScope::resolve_service_field(const std::string& name, const std::string& path) {
+  const std::string rest = name.substr(9);
+  const auto dot = rest.find('.');
+  const std::string service = rest.substr(0, dot);
+  for (std::size_t i = 0; i < set_.services.size(); ++i) {
+    if (set_.services[i].name != service || dot == std::string::npos) continue;
+    bool known = false;
+    std::string value = field_of(endpoints_[i], rest.substr(dot + 1), service, name, path, &known);
+    if (known) {
+      if (i != self_) referenced_.insert(i);
+      return value;
+    }
+  }
+  config_error(path, "unknown variable ${" + name + "}" + did_you_mean(name, known_names()));
+}
+
+std::string VariableScope::resolve_var(const std::string& var, const std::string& path) {
+  auto it = set_.vars.find(var);
+  if (it == set_.vars.end()) {
+    config_error(
+        path, "unknown variable ${vars." + var + "}" + did_you_mean("vars." + var, known_names()));
+  }
+  if (std::find(var_stack_.begin(), var_stack_.end(), var) != var_stack_.end()) {
+    std::string loop;
+    for (const auto& v : var_stack_) loop += v + " -> ";
+    config_error(it->second.path, "variables refer to each other in a loop: " + loop + var);
+  }
+  var_stack_.push_back(var);
+  // A var is expanded where it is used: ${port} inside it is the using service's port.
+  std::string value = expand(it->second.value, it->second.path,
+                             [&](const std::string& n) { return resolve(n, it->second.path); });
+  var_stack_.pop_back();
+  return value;
+}
+
+namespace {
+
+class Resolution {
+ public:
+  Resolution(const SetSpec& set, const std::vector<Endpoint>& endpoints, std::size_t self)
+      : set_(set),
+        spec_(set.services[self]),
+        endpoint_(endpoints[self]),
+        scope_(set, endpoints, self) {}
+
+  std::string text(const Text& t, bool quote = false) {
+    return expand(
+        t.value, t.path, [&](const std::string& n) { return scope_.resolve(n, t.path); }, quote);
+  }
+
+  std::filesystem::path path(const Text& t, const std::filesystem::path& base) {
+    std::filesystem::path p = text(t);
+    return p.is_relative() ? base / p : p;
+  }
+
+  // Relative programs ("./server") are found next to the JSON file; bare names use PATH.
+  Command command(const CommandSpec& c) {
+    if (c.is_line && spec_.options.shell) {
+      std::string script = text(c.args[0], /*quote=*/true);
+      try {
+        return Command(script);  // keeps the line verbatim for messages
+      } catch (const std::invalid_argument&) {
+        // Valid shell need not split like shlex (here-docs...): the shell runs argv[0] as is.
+        return Command(std::vector<std::string>{std::move(script)});
+      }
+    }
+    std::vector<std::string> argv;
+    if (c.is_line) {
+      argv = expand_command_line(c.args[0].value, c.path,
+                                 [&](const std::string& n) { return scope_.resolve(n, c.path); });
+      if (argv.empty()) config_error(c.path, "the command is empty after expansion");
+    } else {
+      for (const auto& arg : c.args) argv.push_back(text(arg));
+    }
+    if (argv[0].find('/') != std::string::npos && std::filesystem::path(argv[0]).is_relative()) {
+      argv[0] = (set_.config_dir / argv[0]).lexically_normal().string();
+    }
+    return Command(std::move(argv));
+  }
+
+  int port_number(const Text& t) {
+    const std::string value = text(t);
+    try {
+      std::size_t used = 0;
+      const int port = std::stoi(value, &used);
+      if (used == value.size() && port >= 1 && port <= 65535) return port;
+    } catch (const std::exception&) {
+    }
+    config_error(t.path, "expected a port number (1-65535), got \"" + value + "\"");
+  }
+
+  void check_regex(const std::string& pattern, const std::string& path) {
+    try {
+      std::regex re(pattern);
+    } catch (const std::regex_error& e) {
+      config_error(path, "invalid regex \"" + pattern + "\": " + e.what());
+    }
+  }
+
+  Options options() {
+    Options o = spec_.options;
+    for (const auto& [name, value] : spec_.env) o.env[name] = text(value);
+    if (!spec_.cwd.empty()) o.cwd = path(spec_.cwd, set_.config_dir);
+    o.log_file = spec_.log_file.empty() ? endpoint_.log_file
+                                        : path(spec_.log_file, endpoint_.log_file.parent_path());
+    return o;
+  }
+
+  std::unique_ptr<SimpleExecutor> executor(Command cmd, const Options& o) {
+    const ReadySpec& r = spec_.ready;
+    switch (r.kind) {
+      case ReadyKind::None:
+        return std::make_unique<SimpleExecutor>(std::move(cmd), o);
+      case ReadyKind::Output: {
+        std::string banner = text(r.banner);
+        check_regex(banner, r.banner.path);
+        return std::make_unique<OutputExecutor>(std::move(cmd), banner, o, r.streams);
+      }
+      case ReadyKind::Tcp: {
+        const std::string host = r.host.empty() ? spec_.host : text(r.host);
+        return std::make_unique<TcpExecutor>(std::move(cmd), host, ready_port(r), o);
+      }
+      case ReadyKind::Http: {
+        HttpCheck check;
+        if (!r.status.empty()) {
+          check.status = text(r.status);
+          check_regex(check.status, r.status.path);
+        }
+        check.method = r.method;
+        for (const auto& [name, value] : r.headers) check.headers[name] = text(value);
+        if (!r.body.empty()) check.body = text(r.body);
+        std::string url;
+        if (r.url.empty()) {
+          if (!endpoint_.port) config_error(r.path, "needs \"url\" (the service has no \"port\")");
+          url = endpoint_url(endpoint_) + "/";
+        } else {
+          url = text(r.url);
+          if (url.rfind("http://", 0) != 0) {
+            config_error(r.url.path, "expected an http:// URL, got \"" + url + "\"");
+          }
+        }
+        return std::make_unique<HttpExecutor>(std::move(cmd), url, check, o);
+      }
+      case ReadyKind::UnixSocket:
+        try {
+          return std::make_unique<UnixSocketExecutor>(std::move(cmd), path(r.file, set_.config_dir),
+                                                      o);
+        } catch (const std::invalid_argument& e) {
+          config_error(r.file.path, e.what());
+        }
+      case ReadyKind::File:
+        return std::make_unique<PidExecutor>(std::move(cmd), path(r.file, set_.config_dir), o,
+                                             r.require_content);
+      case ReadyKind::Exec:
+        return std::make_unique<ExecProbeExecutor>(std::move(cmd), command(r.check), o);
+    }
+    return nullptr;
+  }
+
+  const std::set<std::size_t>& referenced() const { return scope_.referenced(); }
+
+ private:
+  int ready_port(const ReadySpec& r) {
+    if (!r.port.empty()) return port_number(r.port);
+    if (!endpoint_.port) {
+      config_error(r.path, "needs a port: give the service a \"port\" or set \"port\" here");
+    }
+    return *endpoint_.port;
+  }
+
+  const SetSpec& set_;
+  const ServiceSpec& spec_;
+  const Endpoint& endpoint_;
+  VariableScope scope_;
+};
+
+}  // namespace
+
+ResolvedService resolve_service(const SetSpec& set, const std::vector<Endpoint>& endpoints,
+                                std::size_t self) {
+  Resolution r(set, endpoints, self);
+  const ServiceSpec& spec = set.services[self];
+  ResolvedService out;
+  out.options = r.options();
+  for (const auto& setup : spec.setup) out.setup.push_back(r.command(setup));
+  out.executor = r.executor(r.command(spec.command), out.options);
+  out.referenced = r.referenced();
+  return out;
+}
+
+}  // namespace mirakuru::detail

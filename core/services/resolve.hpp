@@ -1,0 +1,66 @@
+// Turning one parsed service into its executor: variables expanded, paths made absolute,
+// regexes checked, the executor that `ready` names built.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "mirakuru/simple_executor.hpp"
+#include "services/spec.hpp"
+
+namespace mirakuru::detail {
+
+// What ${services.NAME.*} and endpoints() report for one service.
+struct Endpoint {
+  std::optional<int> port;
+  std::map<std::string, int> ports;
+  std::string host;
+  std::filesystem::path tmpdir;
+  std::filesystem::path log_file;
+};
+
+// "http://HOST:PORT" (IPv6 hosts in brackets); "" without a port.
+std::string endpoint_url(const Endpoint& endpoint);
+
+// Resolves the variables of service `self` (an index into set.services and endpoints).
+class VariableScope {
+ public:
+  VariableScope(const SetSpec& set, const std::vector<Endpoint>& endpoints, std::size_t self);
+
+  // The value of ${name}; throws ConfigError naming `path` for an unknown variable (with "did
+  // you mean"), an unset ${env.X} without default, or a port the service does not have.
+  std::string resolve(const std::string& name, const std::string& path);
+
+  // Other services whose endpoints were used so far (directly or through vars).
+  const std::set<std::size_t>& referenced() const { return referenced_; }
+
+ private:
+  std::string resolve_service_field(const std::string& name, const std::string& path);
+  std::string resolve_var(const std::string& var, const std::string& path);
+  std::vector<std::string> known_names() const;
+
+  const SetSpec& set_;
+  const std::vector<Endpoint>& endpoints_;
+  std::size_t self_;
+  std::set<std::size_t> referenced_;
+  std::vector<std::string> var_stack_;  // vars being expanded: catches vars that refer in a loop
+};
+
+struct ResolvedService {
+  std::unique_ptr<SimpleExecutor> executor;
+  std::vector<Command> setup;  // run with `options` before the executor starts
+  Options options;
+  std::set<std::size_t> referenced;
+};
+
+// Throws ConfigError naming the JSON path of whatever cannot be resolved or is invalid.
+ResolvedService resolve_service(const SetSpec& set, const std::vector<Endpoint>& endpoints,
+                                std::size_t self);
+
+}  // namespace mirakuru::detail

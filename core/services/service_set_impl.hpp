@@ -1,0 +1,65 @@
+// The state behind mirakuru::ServiceSet, shared by its construction and lifecycle files.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "mirakuru/service_set.hpp"
+#include "services/graph.hpp"
+#include "services/ports.hpp"
+#include "services/resolve.hpp"
+#include "services/spec.hpp"
+
+namespace mirakuru {
+
+struct ServiceSet::Impl {
+  ~Impl();  // stops what runs (only in the owning process) and removes the scratch directory
+
+  bool attached = false;           // a read-only view of another process's services
+  pid_t owner = -1;                // the process that may start, stop and clean up
+  std::vector<std::string> names;  // in start order (attached: as published)
+
+  detail::SetSpec spec;
+  detail::DependencyGraph graph;
+  std::vector<detail::Endpoint> endpoints;                   // by index in spec.services
+  std::vector<std::vector<detail::PortReservation>> leases;  // the auto ports, held
+  std::vector<detail::ResolvedService> resolved;
+  std::vector<bool> failed;       // keep its tmpdir for inspection
+  std::filesystem::path scratch;  // the set's "mk-XXXXXX" directory
+  std::mutex mutex;               // endpoints/resolved while start() may re-port
+
+  std::size_t index(const std::string& name) const;  // std::out_of_range naming the services
+  const detail::Endpoint& endpoint(const std::string& name) const;
+};
+
+namespace detail {
+
+// Builds a ready-to-start set: ports reserved, tmpdirs created, every executor resolved.
+std::unique_ptr<ServiceSet::Impl> build_service_set(const nlohmann::json& config,
+                                                    const std::filesystem::path& base_dir);
+
+// Reserves fresh auto ports for service i and re-resolves it and the services in `also`.
+void reassign_auto_ports(ServiceSet::Impl& impl, std::size_t i,
+                         const std::vector<std::size_t>& also);
+
+// start()/stop() of the whole set (lifecycle.cpp).
+void start_services(ServiceSet::Impl& impl);
+void stop_services(ServiceSet::Impl& impl, bool rethrow);
+
+// Runs service i's setup commands in order; throws ProcessExitedWithError / TimeoutExpired /
+// SpawnError naming the command and showing its output. `active` is published for abort.
+void run_setup(const ResolvedService& service, std::atomic<SimpleExecutor*>& active);
+
+// Rethrows `error` as the same type with "service 'NAME': " in front and `note` after.
+[[noreturn]] void rethrow_for_service(std::exception_ptr error, const std::string& name,
+                                      const std::string& note);
+
+}  // namespace detail
+}  // namespace mirakuru

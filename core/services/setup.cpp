@@ -1,0 +1,56 @@
+#include <string>
+
+#include "mirakuru/errors.hpp"
+#include "services/service_set_impl.hpp"
+
+namespace mirakuru::detail {
+
+namespace {
+
+// The protected output_tail() formats tails exactly like the executors' own errors.
+class SetupProcess : public SimpleExecutor {
+ public:
+  using SimpleExecutor::output_tail;
+  using SimpleExecutor::SimpleExecutor;
+};
+
+std::string with_tail(std::string message, const std::string& tail) {
+  return tail.empty() ? message : message + "\n" + tail;
+}
+
+}  // namespace
+
+void run_setup(const ResolvedService& service, std::atomic<SimpleExecutor*>& active) {
+  const std::size_t total = service.setup.size();
+  for (std::size_t k = 0; k < total; ++k) {
+    const Command& command = service.setup[k];
+    const std::string label = "setup command " + std::to_string(k + 1) + "/" +
+                              std::to_string(total) + " `" + command.str() + "`";
+    SetupProcess process(command, service.options);
+    active = &process;
+    struct Clear {
+      std::atomic<SimpleExecutor*>& a;
+      ~Clear() { a = nullptr; }
+    } clear{active};
+    process.start();
+    const auto timeout = service.options.timeout;
+    const std::optional<int> code = process.wait(timeout);
+    if (!code) {
+      process.kill();
+      throw TimeoutExpired(
+          command.str(), timeout,
+          with_tail(label + " did not finish within " + std::to_string(timeout.count()) +
+                        " ms (the service's \"timeout\")",
+                    process.output_tail()));
+    }
+    if (*code != 0) {
+      const std::string how = *code < 0 ? "was killed by signal " + std::to_string(-*code)
+                                        : "exited with code " + std::to_string(*code);
+      throw ProcessExitedWithError(
+          command.str(), *code,
+          with_tail(label + " " + how + " (setup commands must exit 0)", process.output_tail()));
+    }
+  }
+}
+
+}  // namespace mirakuru::detail
