@@ -18,6 +18,11 @@
 //   says it can never succeed;
 // - at the deadline: TimeoutExpired with what the probe last saw and the output tail.
 // On any error, the process tree is killed and reaped before start() throws.
+//
+// Restarting (stop() then start(), or stopped()) waits for readiness again; nothing seen during
+// an earlier run counts. When the probe wants lines, Executor owns SimpleExecutor's line hook.
+// Threads: as SimpleExecutor (start() blocks the calling thread only; other executors may start
+// in parallel from other threads).
 #pragma once
 
 #include <memory>
@@ -27,26 +32,47 @@
 
 namespace mirakuru {
 
+namespace detail {
+struct LineTap;
+}
+
 class Executor : public SimpleExecutor {
  public:
+  // Without a probe: ready as soon as it is spawned, unless a subclass overrides the checks.
   Executor(Command command, Options options = {});
+  // `probe` must not be null (std::invalid_argument).
   Executor(Command command, std::unique_ptr<Probe> probe, Options options = {});
-  ~Executor() override;
+  ~Executor() override;  // kills what still runs, like SimpleExecutor; never throws
   Executor(Executor&&) noexcept;
-  Executor& operator=(Executor&&) noexcept;
+  Executor& operator=(Executor&&) noexcept;  // kills what `this` runs first
 
+  // Blocks until ready (see above). Throws AlreadyRunning, SpawnError, ProcessExitedWithError,
+  // TimeoutExpired, or ExecutorError when the probe reports it can never succeed while the
+  // process still runs (e.g. it closed the output a banner was expected on).
+  // std::logic_error when already running. Polling probes are asked with the backoff of
+  // Options::poll_initial / poll_max; output probes only when output arrives.
   Executor& start() override;
 
   // Default: the probe's occupied(), or false without a probe.
   virtual bool pre_start_check();
-  // Default: the probe's check() is Ready, or true without a probe.
+  // Default: the probe's check() is Ready, or true without a probe. An override returning
+  // false is polled like a probe.
   virtual bool after_start_check();
 
   Probe* probe() const { return probe_.get(); }
+  // What the last readiness check saw ("HTTP 503"); empty before the first check.
+  const ProbeResult& last_check() const { return last_; }
 
  private:
-  std::unique_ptr<Probe> probe_;
-  std::string last_detail_;
+  [[noreturn]] void fail_exited(int code, std::chrono::steady_clock::time_point started);
+  [[noreturn]] void fail_never(std::chrono::steady_clock::time_point started);
+  [[noreturn]] void fail_timeout();
+  std::string waiting_for() const;
+  void drain_output() const;  // lets the last output reach the tail, briefly
+
+  std::shared_ptr<Probe> probe_;          // shared with the output thread's line hook
+  std::shared_ptr<detail::LineTap> tap_;  // null unless the probe wants lines
+  ProbeResult last_;
 };
 
 }  // namespace mirakuru

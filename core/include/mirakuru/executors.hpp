@@ -3,12 +3,12 @@
 //   mirakuru::TcpExecutor redis("redis-server --port 6399", "127.0.0.1", 6399);
 //   redis.start();   // returns once 127.0.0.1:6399 accepts a connection
 //
-// Each is an Executor composed with one probe (core/probes); all share Executor's start()
-// semantics (AlreadyRunning, ProcessExitedWithError, TimeoutExpired).
+// Each is an Executor composed with one probe (probe.hpp: make_*_probe); all share Executor's
+// start() semantics (AlreadyRunning, ProcessExitedWithError, TimeoutExpired) and its threading
+// rules. Constructors only validate their arguments: nothing is started or connected.
 #pragma once
 
 #include <filesystem>
-#include <map>
 #include <string>
 
 #include "mirakuru/executor.hpp"
@@ -16,8 +16,10 @@
 namespace mirakuru {
 
 // Ready when a line of output matches `banner_regex` (ECMAScript, regex_search: a match
-// mid-line counts). Only output of the current start() counts.
-enum class OutputStreams { Stdout, Stderr, Both };
+// mid-line counts), on stdout, stderr or both (default). Woken by the output itself: no polling.
+// Only output of the current start() counts; lines split across writes are joined first.
+// A process that ends its output (or exits 0 and closes it) without the banner fails at once.
+// Throws std::regex_error for an invalid regex.
 class OutputExecutor : public Executor {
  public:
   OutputExecutor(Command command, std::string banner_regex, Options options = {},
@@ -37,15 +39,10 @@ class TcpExecutor : public Executor {
   int port_;
 };
 
-struct HttpCheck {
-  std::string status = "^2\\d\\d$";            // regex the status code must match
-  std::string method = "HEAD";                 // HEAD, GET, POST, ...
-  std::map<std::string, std::string> headers;  // sent with each check
-  std::string body;                            // sent with each check
-};
-
-// Ready when `url` (http://host:port/path?query) answers with a status matching
-// HttpCheck::status. AlreadyRunning when the port accepts connections before start.
+// Ready when `url` (http[s]://host:port/path?query) answers with a status matching
+// HttpCheck::status (default 2xx) to HttpCheck::method (default HEAD). The path and the query
+// string are sent. AlreadyRunning when the port accepts connections before start.
+// Throws std::invalid_argument for a URL it cannot parse.
 class HttpExecutor : public Executor {
  public:
   HttpExecutor(Command command, std::string url, HttpCheck check = {}, Options options = {});
@@ -56,15 +53,15 @@ class HttpExecutor : public Executor {
 };
 
 // Ready when connect() on the unix socket succeeds. A stale socket file nobody listens on is
-// not AlreadyRunning. A path over the kernel's limit (107 bytes) throws std::invalid_argument
-// from the constructor.
+// not AlreadyRunning. A relative path is taken relative to Options::cwd when set. A path over
+// the kernel's limit (107 bytes) throws std::invalid_argument from the constructor.
 class UnixSocketExecutor : public Executor {
  public:
   UnixSocketExecutor(Command command, std::filesystem::path socket, Options options = {});
 };
 
 // Ready when `file` exists (and, with `require_content`, is not empty). AlreadyRunning when it
-// exists before start.
+// exists before start. A relative path is taken relative to Options::cwd when set.
 class PidExecutor : public Executor {
  public:
   PidExecutor(Command command, std::filesystem::path file, Options options = {},
@@ -72,7 +69,8 @@ class PidExecutor : public Executor {
 };
 
 // Ready when `check` exits 0 (e.g. "pg_isready -p 5432", "redis-cli -p 6379 ping"). Each check
-// runs with the executor's env and cwd, bounded by poll_max*50 (at least 1 s).
+// runs with the executor's env, cwd, shell and user, bounded by max(1 s, 50 x poll_max) and by
+// the start() deadline. A check command that cannot be started at all fails start() at once.
 class ExecProbeExecutor : public Executor {
  public:
   ExecProbeExecutor(Command command, Command check, Options options = {});

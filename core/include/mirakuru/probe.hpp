@@ -5,7 +5,7 @@
 // Options::poll_initial, doubles, is capped at Options::poll_max, restarts from the smallest
 // interval whenever the process writes output (servers log when they come up), and is cut short
 // the moment the process exits. Output probes are event-driven: they see each line as it
-// arrives.
+// arrives and are asked again only when something happened.
 //
 // A custom probe in a dozen lines:
 //
@@ -20,11 +20,24 @@
 //     std::string describe() const override { return "content in " + file.string(); }
 //   };
 //   mirakuru::Executor ex("my-server", std::make_unique<FileHasContent>("/tmp/x"));
+//
+// The built-in probes are available on their own through the make_*_probe() factories below,
+// e.g. to wait for an HTTP endpoint of a process that an ExecProbe also has to confirm.
+//
+// Threads: an Executor calls occupied(), reset(), check() and on_output_closed() from the thread
+// that runs start(); on_line() is called on the library's output thread, never concurrently with
+// reset() (the Executor serializes the two).
 #pragma once
 
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "mirakuru/command.hpp"
 #include "mirakuru/options.hpp"
 
 namespace mirakuru {
@@ -56,19 +69,72 @@ class Probe {
   // Called once by start() just before spawning (e.g. to forget an earlier run's state).
   virtual void reset() {}
 
-  // One readiness check. Must return within a few milliseconds (bound its own I/O).
+  // One readiness check. Must return quickly: bound any I/O by a few milliseconds for local
+  // failures, and never block past deadline().
   virtual ProbeResult check() = 0;
 
   // What this probe waits for, for messages: "TCP 127.0.0.1:5432".
   virtual std::string describe() const = 0;
 
-  // Output probes: true to receive on_line() for each line of the started process.
+  // Output probes: true to receive on_line() for each line of the started process. Such probes
+  // are not polled: check() is called again only after new output or an exit.
   virtual bool wants_lines() const { return false; }
-  // Called on the output thread for each complete line; must be quick and thread-safe with
-  // respect to check().
+  // Called on the output thread for each complete line (without '\n', at most 64 KiB); must be
+  // quick and thread-safe with respect to check().
   virtual void on_line(Stream, std::string_view /*line*/) {}
-  // Called (on the output thread) when the process's captured output has reached EOF.
+  // Called by start() once the process's captured output has reached EOF (after every line was
+  // passed to on_line()).
   virtual void on_output_closed() {}
+
+  // When start() gives up (steady clock). Set by the Executor before each check(); max() when the
+  // probe is used on its own.
+  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
+  void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
+
+ private:
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
 };
+
+// Which output streams an output probe watches.
+enum class OutputStreams { Stdout, Stderr, Both };
+
+// How an HTTP probe asks (HttpExecutor). An aggregate: only append fields.
+struct HttpCheck {
+  std::string status = "^2\\d\\d$";            // regex (ECMAScript) the status code must match
+  std::string method = "HEAD";                 // HEAD, GET, POST, ...
+  std::map<std::string, std::string> headers;  // sent with each check
+  std::string body;                            // sent with each check (e.g. a JSON query)
+};
+
+// --- the built-in probes (what the executors in executors.hpp compose) ---
+
+// Ready when a line of the watched streams matches `banner_regex` (ECMAScript, regex_search: a
+// match mid-line counts). Never once the output reached EOF without a match.
+// Throws std::regex_error for an invalid regex.
+std::unique_ptr<Probe> make_output_probe(std::string banner_regex,
+                                         OutputStreams streams = OutputStreams::Both);
+
+// Ready when a TCP connection to host:port succeeds (IPv4, IPv6 or a host name: every resolved
+// address is tried, each bounded to 250 ms). occupied() when one succeeds before start.
+// Throws std::invalid_argument for a port outside 1..65535.
+std::unique_ptr<Probe> make_tcp_probe(std::string host, int port);
+
+// Ready when `url` (http[s]://host[:port]/path?query) answers with a status matching
+// check.status. The path and query string are sent as given (already URL-encoded); HTTPS
+// certificates are not verified (readiness only). occupied() when the port accepts TCP.
+// Throws std::invalid_argument for a URL it cannot parse, std::regex_error for a bad status.
+std::unique_ptr<Probe> make_http_probe(std::string url, HttpCheck check = {});
+
+// Ready when connect() on the unix stream socket succeeds; a stale socket file is not occupied().
+// Throws std::invalid_argument when the path is longer than the kernel's 107 bytes.
+std::unique_ptr<Probe> make_unix_socket_probe(std::filesystem::path socket);
+
+// Ready when `file` exists (with require_content: and is not empty). occupied() when it exists.
+std::unique_ptr<Probe> make_file_probe(std::filesystem::path file, bool require_content = false);
+
+// Ready when `check` exits 0. It runs with `options`' cwd, environment, shell and user (its
+// output captured for messages, stdin /dev/null); each run is bounded by max(1 s, 50 x poll_max)
+// and by deadline(), then killed. Never when the check cannot be started at all (SpawnError).
+std::unique_ptr<Probe> make_exec_probe(Command check, Options options = {});
 
 }  // namespace mirakuru

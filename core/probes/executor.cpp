@@ -1,0 +1,206 @@
+// Executor::start(): spawn, then wait for the probe, the process's exit or the deadline —
+// whichever comes first — on events from the output thread rather than on fixed sleeps.
+#include "mirakuru/executor.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <stdexcept>
+#include <utility>
+
+#include "probes/backoff.hpp"
+#include "probes/messages.hpp"
+#include "process/log.hpp"
+
+namespace mirakuru {
+
+namespace detail {
+
+// Routes the output thread's lines to the probe. Each start() opens a new generation: a hook
+// still attached to an earlier run's process (its last lines may be in flight) stays silent, and
+// the mutex keeps a late line from landing between the probe's reset() and the new spawn.
+struct LineTap {
+  std::mutex mutex;
+  std::uint64_t generation = 0;
+  std::shared_ptr<Probe> probe;
+};
+
+}  // namespace detail
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// After a failed start the output may still be in the pipe; a short, bounded wait lets the
+// message carry the process's last words (its stderr is usually the explanation).
+constexpr std::chrono::milliseconds kTailGrace{200};
+// How long a probe's "never" waits for the exit status that usually follows (see start()).
+constexpr std::chrono::milliseconds kExitGrace{100};
+
+std::chrono::milliseconds since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
+}
+
+std::string with_tail(std::string message, const std::string& tail) {
+  if (tail.empty()) return message + "\n(the process wrote no output)";
+  return message + "\n" + tail;
+}
+
+}  // namespace
+
+Executor::Executor(Command command, Options options)
+    : SimpleExecutor(std::move(command), std::move(options)) {}
+
+Executor::Executor(Command command, std::unique_ptr<Probe> probe, Options options)
+    : SimpleExecutor(std::move(command), std::move(options)), probe_(std::move(probe)) {
+  if (!probe_) throw std::invalid_argument("mirakuru::Executor: the probe must not be null");
+  if (probe_->wants_lines()) {
+    tap_ = std::make_shared<detail::LineTap>();
+    tap_->probe = probe_;
+  }
+}
+
+// The base destructor kills the process; the hook holds the probe by shared_ptr, so the output
+// thread never sees a destroyed probe in between.
+Executor::~Executor() = default;
+Executor::Executor(Executor&&) noexcept = default;
+Executor& Executor::operator=(Executor&&) noexcept = default;
+
+bool Executor::pre_start_check() { return probe_ ? probe_->occupied() : false; }
+
+bool Executor::after_start_check() {
+  if (!probe_) return true;
+  last_ = probe_->check();
+  return last_.is_ready();
+}
+
+std::string Executor::waiting_for() const {
+  return probe_ ? probe_->describe() : std::string("after_start_check()");
+}
+
+Executor& Executor::start() {
+  if (running()) {
+    SimpleExecutor::start();  // throws std::logic_error: already running
+    return *this;
+  }
+  const auto started = Clock::now();
+  const auto deadline = started + options().timeout;
+
+  if (pre_start_check()) {
+    throw AlreadyRunning(
+        command().str(),
+        "cannot start \"" + command().str() + "\": " + waiting_for() +
+            " is already served by another process (found before spawning). Stop that process, "
+            "or give this service another port / socket / file.");
+  }
+
+  last_ = ProbeResult::not_yet({});
+  if (probe_) probe_->set_deadline(deadline);
+  if (tap_) {
+    std::uint64_t generation;
+    {
+      std::lock_guard<std::mutex> lock(tap_->mutex);
+      generation = ++tap_->generation;
+      probe_->reset();
+    }
+    set_line_hook([tap = tap_, generation](Stream stream, std::string_view line) {
+      std::lock_guard<std::mutex> lock(tap->mutex);
+      if (tap->generation == generation) tap->probe->on_line(stream, line);
+    });
+  } else if (probe_) {
+    probe_->reset();
+  }
+
+  SimpleExecutor::start();  // SpawnError propagates: nothing is left running
+
+  const bool event_driven = tap_ != nullptr;
+  detail::Backoff backoff(options().poll_initial, options().poll_max);
+  std::uint64_t seen = 0;
+  bool closed_reported = false;
+  for (;;) {
+    // Read the process state before checking: a check that succeeds right before the process
+    // exits 0 still counts, but a process that died of an error is not ready even if its port
+    // answers (someone else may serve it) or its banner went out just before the crash.
+    const bool has_exited = exited();
+    if (has_exited) {
+      const int code = returncode().value_or(-1);
+      if (code != 0) fail_exited(code, started);
+    }
+    if (probe_ && !closed_reported && output_closed()) {
+      probe_->on_output_closed();
+      closed_reported = true;
+    }
+    if (!probe_) last_ = ProbeResult::not_yet("after_start_check() returned false");
+    if (after_start_check()) {
+      detail::logger()->debug(
+          "\"{}\" ready after {} us ({})", command().str(),
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count(),
+          waiting_for());
+      return *this;
+    }
+    if (last_.state == ProbeResult::State::Never) {
+      // The output usually ends because the process is exiting, and the pipe's EOF can arrive
+      // before the exit status: give the status a moment, so an exit is reported as one.
+      const auto grace = std::min(Clock::now() + kExitGrace, deadline);
+      while (!exited() && Clock::now() < grace) wait_for_event(grace, seen);
+      if (exited()) fail_exited(returncode().value_or(-1), started);
+      fail_never(started);
+    }
+
+    const auto now = Clock::now();
+    if (now >= deadline) fail_timeout();
+    // An event-driven probe has nothing new to say until an event; after its process exited 0
+    // (daemonized, output still open) the events stop, so it is polled like the others.
+    const auto until = event_driven && !has_exited
+                           ? deadline
+                           : std::min<Clock::time_point>(now + backoff.next(), deadline);
+    if (wait_for_event(until, seen)) backoff.reset();
+  }
+}
+
+void Executor::drain_output() const {
+  std::uint64_t seen = 0;
+  const auto grace = Clock::now() + kTailGrace;
+  while (!output_closed() && Clock::now() < grace) wait_for_event(grace, seen);
+}
+
+void Executor::fail_exited(int code, Clock::time_point started) {
+  kill_quietly();  // descendants may still run (and hold the output open)
+  drain_output();
+  std::string message = "\"" + command().str() + "\" " + detail::describe_exit(code) + " after " +
+                        detail::format_duration(since(started)) +
+                        ", before it was ready (waiting for " + waiting_for() + ")";
+  if (!last_.detail.empty()) message += "; last check: " + last_.detail;
+  message += code == 0 ? ". It exited 0, but what the probe watches can no longer appear."
+                       : ". Its output below usually says why; try running the command by hand.";
+  throw ProcessExitedWithError(command().str(), code, with_tail(message, output_tail(20, 4096)));
+}
+
+void Executor::fail_never(Clock::time_point started) {
+  kill_quietly();
+  drain_output();
+  std::string message = "\"" + command().str() + "\" can never become ready: waiting for " +
+                        waiting_for() + ", " + last_.detail + " (after " +
+                        detail::format_duration(since(started)) +
+                        "). The process was killed; check how it is configured to report "
+                        "readiness.";
+  throw ExecutorError(command().str(), with_tail(message, output_tail(20, 4096)));
+}
+
+void Executor::fail_timeout() {
+  const bool had_exited = exited();
+  kill_quietly();
+  drain_output();
+  std::string message = "\"" + command().str() + "\" was not ready within " +
+                        detail::format_duration(options().timeout) + ": waiting for " +
+                        waiting_for();
+  message +=
+      last_.detail.empty() ? std::string(", never checked") : "; last check: " + last_.detail;
+  if (had_exited) message += ". The process exited 0 early (daemonized?) and nothing became ready";
+  message +=
+      ". The process was killed. If it is just slow, raise Options::timeout; otherwise "
+      "its output below should say what it waits for.";
+  throw TimeoutExpired(command().str(), options().timeout,
+                       with_tail(message, output_tail(20, 4096)));
+}
+
+}  // namespace mirakuru

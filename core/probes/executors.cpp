@@ -1,0 +1,48 @@
+// The readiness executors of executors.hpp: each an Executor composed with one probe.
+#include "mirakuru/executors.hpp"
+
+#include <utility>
+
+namespace mirakuru {
+
+// Arguments of one call are initialized in no fixed order: where the probe reads `options`, the
+// executor gets a copy rather than a moved-from value.
+
+namespace {
+
+// Paths a service writes are relative to its own working directory.
+std::filesystem::path in_cwd(std::filesystem::path path, const Options& options) {
+  if (path.is_relative() && !options.cwd.empty()) return options.cwd / path;
+  return path;
+}
+
+}  // namespace
+
+OutputExecutor::OutputExecutor(Command command, std::string banner_regex, Options options,
+                               OutputStreams streams)
+    : Executor(std::move(command), make_output_probe(std::move(banner_regex), streams),
+               std::move(options)) {}
+
+TcpExecutor::TcpExecutor(Command command, std::string host, int port, Options options)
+    : Executor(std::move(command), make_tcp_probe(host, port), std::move(options)),
+      host_(std::move(host)),
+      port_(port) {}
+
+HttpExecutor::HttpExecutor(Command command, std::string url, HttpCheck check, Options options)
+    : Executor(std::move(command), make_http_probe(url, std::move(check)), std::move(options)),
+      url_(std::move(url)) {}
+
+UnixSocketExecutor::UnixSocketExecutor(Command command, std::filesystem::path socket,
+                                       Options options)
+    : Executor(std::move(command), make_unix_socket_probe(in_cwd(std::move(socket), options)),
+               options) {}
+
+PidExecutor::PidExecutor(Command command, std::filesystem::path file, Options options,
+                         bool require_content)
+    : Executor(std::move(command),
+               make_file_probe(in_cwd(std::move(file), options), require_content), options) {}
+
+ExecProbeExecutor::ExecProbeExecutor(Command command, Command check, Options options)
+    : Executor(std::move(command), make_exec_probe(std::move(check), options), options) {}
+
+}  // namespace mirakuru

@@ -1,0 +1,144 @@
+// Ready when an HTTP endpoint answers with an expected status (cpp-httplib client).
+#include <httplib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "mirakuru/probe.hpp"
+#include "probes/tcp_connect.hpp"
+#include "probes/url.hpp"
+
+namespace mirakuru {
+
+namespace {
+
+// A service that accepts but takes long to answer is still starting; the deadline bounds the
+// wait for the answer. Connecting, on the other hand, either works at once or will not.
+constexpr std::chrono::milliseconds kConnectBound{1000};
+constexpr std::chrono::milliseconds kOccupiedBound{250};
+
+bool has_header(const std::map<std::string, std::string>& headers, const std::string& name) {
+  return std::any_of(headers.begin(), headers.end(), [&](const auto& kv) {
+    return kv.first.size() == name.size() &&
+           std::equal(name.begin(), name.end(), kv.first.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
+           });
+  });
+}
+
+template <typename Setter>
+void set_timeout(Setter set, std::chrono::milliseconds d) {
+  auto us =
+      std::max<long long>(std::chrono::duration_cast<std::chrono::microseconds>(d).count(), 1000);
+  set(static_cast<time_t>(us / 1'000'000), static_cast<time_t>(us % 1'000'000));
+}
+
+class HttpProbe final : public Probe {
+ public:
+  HttpProbe(std::string url, HttpCheck check)
+      : url_(std::move(url)),
+        parsed_(detail::parse_http_url(url_)),
+        check_(std::move(check)),
+        status_(check_.status, std::regex::ECMAScript) {
+    if (check_.method.empty()) throw std::invalid_argument("mirakuru HTTP probe: empty method");
+  }
+
+  bool occupied() override {
+    return tcp(std::chrono::steady_clock::now() + kOccupiedBound).is_ready();
+  }
+
+  void reset() override {
+    endpoints_.clear();
+    last_answer_.clear();
+  }
+
+  ProbeResult check() override {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline() - std::chrono::steady_clock::now());
+    left = std::max(left, std::chrono::milliseconds(1));
+    auto& client = this->client();
+    set_timeout([&](time_t s, time_t us) { client.set_connection_timeout(s, us); },
+                std::min(left, kConnectBound));
+    set_timeout([&](time_t s, time_t us) { client.set_read_timeout(s, us); }, left);
+    set_timeout([&](time_t s, time_t us) { client.set_write_timeout(s, us); }, left);
+
+    httplib::Request request;
+    request.method = check_.method;
+    request.path = parsed_.target;
+    for (const auto& [name, value] : check_.headers) request.headers.emplace(name, value);
+    // cpp-httplib would write an IPv6 host without brackets.
+    if (!has_header(check_.headers, "Host")) request.headers.emplace("Host", authority());
+    request.body = check_.body;
+
+    auto result = client.send(request);
+    if (!result) {
+      if (result.error() == httplib::Error::Connection) {
+        // Say why ("connection refused") rather than cpp-httplib's generic "Connection".
+        auto tcp_result = tcp(deadline());
+        if (!tcp_result.is_ready()) return ProbeResult::not_yet(tcp_result.detail);
+      }
+      // The read timeout is what is left until the deadline: a request cut short by it says
+      // less than the last real answer did.
+      if (result.error() == httplib::Error::Read && !last_answer_.empty()) {
+        return ProbeResult::not_yet(last_answer_);
+      }
+      return ProbeResult::not_yet(check_.method + " " + url_ +
+                                  " failed: " + httplib::to_string(result.error()) +
+                                  " error (after " + std::to_string(left.count()) + " ms at most)");
+    }
+    std::string code = std::to_string(result->status);
+    if (std::regex_search(code, status_)) return ProbeResult::ready("HTTP " + code);
+    last_answer_ = "HTTP " + code + " (expected status /" + check_.status + "/)";
+    return ProbeResult::not_yet(last_answer_);
+  }
+
+  std::string describe() const override { return "HTTP " + check_.method + " " + url_; }
+
+ private:
+  std::string authority() const { return detail::host_port(parsed_.host, parsed_.port); }
+
+  httplib::Client& client() {
+    if (!client_) {
+      client_ = std::make_unique<httplib::Client>(parsed_.scheme + "://" + authority());
+      client_->set_url_encode(false);  // the URL's path and query are sent as the user wrote them
+      client_->set_keep_alive(false);
+      client_->set_follow_location(false);
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+      client_->enable_server_certificate_verification(false);  // readiness, not trust
+#endif
+    }
+    return *client_;
+  }
+
+  ProbeResult tcp(std::chrono::steady_clock::time_point deadline) {
+    if (endpoints_.empty()) {
+      std::string error;
+      if (!detail::resolve_tcp(parsed_.host, parsed_.port, endpoints_, error)) {
+        return ProbeResult::not_yet(error);
+      }
+    }
+    return detail::connect_any(endpoints_, deadline, kOccupiedBound);
+  }
+
+  std::string url_;
+  detail::HttpUrl parsed_;
+  HttpCheck check_;
+  std::regex status_;
+  std::unique_ptr<httplib::Client> client_;
+  std::vector<detail::Endpoint> endpoints_;
+  std::string last_answer_;  // the last status that did not match, for messages
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> make_http_probe(std::string url, HttpCheck check) {
+  return std::make_unique<HttpProbe>(std::move(url), std::move(check));
+}
+
+}  // namespace mirakuru

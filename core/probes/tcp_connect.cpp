@@ -1,0 +1,119 @@
+#include "probes/tcp_connect.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "probes/messages.hpp"
+
+namespace mirakuru::detail {
+
+namespace {
+
+std::string endpoint_text(const sockaddr* sa) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (sa->sa_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
+    return "[" + std::string(buf) + "]:" + std::to_string(ntohs(in6->sin6_port));
+  }
+  auto* in4 = reinterpret_cast<const sockaddr_in*>(sa);
+  ::inet_ntop(AF_INET, &in4->sin_addr, buf, sizeof buf);
+  return std::string(buf) + ":" + std::to_string(ntohs(in4->sin_port));
+}
+
+// 0 when connected, else the errno that explains why not (ETIMEDOUT when the bound ran out).
+int connect_one(const Endpoint& ep, std::chrono::milliseconds bound) {
+  int fd = ::socket(ep.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  int err = 0;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&ep.address), ep.length) != 0) {
+    err = errno;
+    if (err == EINPROGRESS || err == EINTR) {
+      pollfd pfd{fd, POLLOUT, 0};
+      int n;
+      do {
+        n = ::poll(&pfd, 1, static_cast<int>(std::max<long long>(bound.count(), 0)));
+      } while (n < 0 && errno == EINTR);
+      if (n == 0) {
+        err = ETIMEDOUT;
+      } else if (n < 0) {
+        err = errno;
+      } else {
+        socklen_t len = sizeof err;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      }
+    }
+  }
+  ::close(fd);
+  return err;
+}
+
+}  // namespace
+
+std::string host_port(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+bool resolve_tcp(const std::string& host, int port, std::vector<Endpoint>& out,
+                 std::string& error) {
+  out.clear();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  // "[::1]" is how people write IPv6 hosts next to a port.
+  std::string name = host;
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
+    name = name.substr(1, name.size() - 2);
+  addrinfo* list = nullptr;
+  int rc = ::getaddrinfo(name.c_str(), std::to_string(port).c_str(), &hints, &list);
+  if (rc != 0) {
+    error = "cannot resolve " + name + ": " + ::gai_strerror(rc);
+    return false;
+  }
+  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
+    Endpoint ep;
+    std::memcpy(&ep.address, ai->ai_addr, ai->ai_addrlen);
+    ep.length = ai->ai_addrlen;
+    ep.text = endpoint_text(ai->ai_addr);
+    bool duplicate =
+        std::any_of(out.begin(), out.end(), [&](const Endpoint& e) { return e.text == ep.text; });
+    if (!duplicate) out.push_back(std::move(ep));
+  }
+  ::freeaddrinfo(list);
+  if (out.empty()) {
+    error = "cannot resolve " + name + ": no TCP address";
+    return false;
+  }
+  return true;
+}
+
+ProbeResult connect_any(const std::vector<Endpoint>& endpoints,
+                        std::chrono::steady_clock::time_point deadline,
+                        std::chrono::milliseconds per_address) {
+  std::string seen;
+  for (const auto& ep : endpoints) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    auto bound = std::clamp(left, std::chrono::milliseconds(1), per_address);
+    int err = connect_one(ep, bound);
+    if (err == 0) return ProbeResult::ready(ep.text + " accepts connections");
+    if (!seen.empty()) seen += "; ";
+    seen +=
+        ep.text + ": " +
+        (err == ETIMEDOUT ? "connect timed out after " + format_duration(bound) : errno_text(err));
+  }
+  return ProbeResult::not_yet(seen);
+}
+
+}  // namespace mirakuru::detail

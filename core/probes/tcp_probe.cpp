@@ -1,0 +1,57 @@
+// Ready when host:port accepts a TCP connection.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "mirakuru/probe.hpp"
+#include "probes/tcp_connect.hpp"
+
+namespace mirakuru {
+
+namespace {
+
+// Long enough for a remote host on a slow network, short enough that a blackholed address
+// does not stall the wait for the next one.
+constexpr std::chrono::milliseconds kPerAddress{250};
+
+class TcpProbe final : public Probe {
+ public:
+  TcpProbe(std::string host, int port) : host_(std::move(host)), port_(port) {
+    if (port_ < 1 || port_ > 65535) {
+      throw std::invalid_argument("mirakuru TCP probe: port " + std::to_string(port_) +
+                                  " for host \"" + host_ + "\" is outside 1..65535");
+    }
+  }
+
+  bool occupied() override {
+    return probe(std::chrono::steady_clock::now() + kPerAddress).is_ready();
+  }
+
+  // Names are resolved again for every run: a test may point them elsewhere between runs.
+  void reset() override { endpoints_.clear(); }
+
+  ProbeResult check() override { return probe(deadline()); }
+
+  std::string describe() const override { return "TCP " + detail::host_port(host_, port_); }
+
+ private:
+  ProbeResult probe(std::chrono::steady_clock::time_point deadline) {
+    if (endpoints_.empty()) {
+      std::string error;
+      if (!detail::resolve_tcp(host_, port_, endpoints_, error)) return ProbeResult::not_yet(error);
+    }
+    return detail::connect_any(endpoints_, deadline, kPerAddress);
+  }
+
+  std::string host_;
+  int port_;
+  std::vector<detail::Endpoint> endpoints_;
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> make_tcp_probe(std::string host, int port) {
+  return std::make_unique<TcpProbe>(std::move(host), port);
+}
+
+}  // namespace mirakuru

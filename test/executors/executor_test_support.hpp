@@ -1,0 +1,138 @@
+// Helpers for the readiness executor tests and the readiness benchmark: reserved ports,
+// listeners that occupy a resource, and a stopwatch.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#include "mirakuru/simple_executor.hpp"
+
+namespace mirakuru::test {
+
+// A loopback port held for the test: bound with SO_REUSEPORT but not listening, so the kernel
+// hands it to nobody else while the fixture (which also sets SO_REUSEPORT) binds and listens on
+// it. Connections only ever reach the listener.
+class PortReservation {
+ public:
+  explicit PortReservation(int family = AF_INET) {
+    fd_ = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    sockaddr_storage ss{};
+    socklen_t len;
+    if (family == AF_INET6) {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+      a->sin6_family = AF_INET6;
+      a->sin6_addr = in6addr_loopback;
+      len = sizeof *a;
+    } else {
+      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+      a->sin_family = AF_INET;
+      a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof *a;
+    }
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+      int e = errno;
+      ::close(fd_);
+      throw std::system_error(e, std::generic_category(), "bind");
+    }
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
+    port_ = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                     : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  }
+  ~PortReservation() { ::close(fd_); }
+  PortReservation(const PortReservation&) = delete;
+  PortReservation& operator=(const PortReservation&) = delete;
+
+  int port() const { return port_; }
+  std::string str() const { return std::to_string(port_); }
+
+  // Turns the reservation into a listener: the port is then "already served".
+  void listen() {
+    if (::listen(fd_, 16) != 0) throw std::system_error(errno, std::generic_category(), "listen");
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// True when this host has an IPv6 loopback (containers sometimes do not).
+inline bool has_ipv6_loopback() {
+  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// A unix stream socket listening at `path` until destroyed.
+class UnixListener {
+ public:
+  explicit UnixListener(const std::filesystem::path& path, bool listen = true) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        (listen && ::listen(fd_, 16) != 0)) {
+      throw std::system_error(errno, std::generic_category(), "unix listener " + path.string());
+    }
+  }
+  ~UnixListener() { close(); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  UnixListener(const UnixListener&) = delete;
+  UnixListener& operator=(const UnixListener&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// The service's stdout once it contains `needle` (a service logs a request just before it
+// answers, but the output thread may read that log line a moment after the answer arrived),
+// or what it held at the limit.
+inline std::string output_with(const mirakuru::SimpleExecutor& ex, const std::string& needle,
+                               std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  std::string out = ex.output();
+  while (out.find(needle) == std::string::npos && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    out = ex.output();
+  }
+  return out;
+}
+
+class Stopwatch {
+ public:
+  Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+  std::chrono::milliseconds elapsed() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start_);
+  }
+  long long ms() const { return elapsed().count(); }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace mirakuru::test

@@ -1,0 +1,140 @@
+// HttpExecutor: status regex, method, query string, and what a failing endpoint looks like.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "executor_test_support.hpp"
+#include "mirakuru/executors.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace mt = mirakuru::test;
+using mirakuru::HttpCheck;
+using mirakuru::HttpExecutor;
+using mirakuru::Options;
+
+std::string server(const mt::PortReservation& port, const std::string& args = "") {
+  return mt::fixture("http_server") + " --port " + port.str() + " " + args;
+}
+std::string url(const mt::PortReservation& port, const std::string& target) {
+  return "http://127.0.0.1:" + port.str() + target;
+}
+
+TEST(HttpExecutor, ReadyOnTwoHundredToHead) {
+  mt::PortReservation port;
+  HttpExecutor ex(server(port, "--delay-ms 100"), url(port, "/health"), {},
+                  Options{.timeout = 20s});
+  mt::Stopwatch sw;
+  ex.start();
+  EXPECT_GE(sw.ms(), 100);
+  EXPECT_TRUE(ex.running());
+  EXPECT_EQ(ex.last_check().detail, "HTTP 200");
+  EXPECT_NE(mt::output_with(ex, "HEAD /health -> 200").find("HEAD /health -> 200"),
+            std::string::npos)
+      << ex.output();
+}
+
+TEST(HttpExecutor, GetWhenTheServerOnlyServesGet) {
+  mt::PortReservation port;
+  HttpExecutor ex(server(port, "--method GET"), url(port, "/"), HttpCheck{.method = "GET"},
+                  Options{.timeout = 20s});
+  ex.start();
+  EXPECT_NE(mt::output_with(ex, "GET / -> 200").find("GET / -> 200"), std::string::npos)
+      << ex.output();
+}
+
+TEST(HttpExecutor, CustomStatusRegexAcceptsNotFound) {
+  mt::PortReservation port;
+  HttpExecutor ex(server(port, "--status 404"), url(port, "/missing"),
+                  HttpCheck{.status = "^(200|404)$"}, Options{.timeout = 20s});
+  ex.start();
+  EXPECT_EQ(ex.last_check().detail, "HTTP 404");
+}
+
+TEST(HttpExecutor, SendsTheQueryString) {
+  mt::PortReservation port;
+  // The server answers 400 unless it sees wait_for_status=yellow.
+  HttpExecutor ex(server(port, "--require-query wait_for_status=yellow"),
+                  url(port, "/_cluster/health?wait_for_status=yellow"), HttpCheck{.method = "GET"},
+                  Options{.timeout = 20s});
+  ex.start();
+  const std::string seen = "GET /_cluster/health?wait_for_status=yellow -> 200";
+  EXPECT_NE(mt::output_with(ex, seen).find(seen), std::string::npos) << ex.output();
+}
+
+TEST(HttpExecutor, ServerErrorTimesOutWithTheStatus) {
+  mt::PortReservation port;
+  HttpExecutor ex(server(port, "--status 500"), url(port, "/health"), {},
+                  Options{.timeout = 500ms});
+  mt::Stopwatch sw;
+  try {
+    ex.start();
+    FAIL() << "HTTP 500 must not count as ready";
+  } catch (const mirakuru::TimeoutExpired& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("HTTP 500"), std::string::npos) << what;
+    EXPECT_NE(what.find("HEAD /health -> 500"), std::string::npos) << "tail: " << what;
+  }
+  EXPECT_GE(sw.ms(), 500);
+  EXPECT_LT(sw.ms(), 3000);
+  EXPECT_FALSE(ex.running());
+}
+
+TEST(HttpExecutor, TimeoutBeforeListeningSaysConnectionRefused) {
+  mt::PortReservation port;
+  HttpExecutor ex(mt::fixture("sleeper"), url(port, "/"), {}, Options{.timeout = 300ms});
+  try {
+    ex.start();
+    FAIL();
+  } catch (const mirakuru::TimeoutExpired& e) {
+    EXPECT_NE(std::string(e.what()).find("connection refused"), std::string::npos) << e.what();
+  }
+}
+
+TEST(HttpExecutor, EarlyExitIsReportedAtOnceWithStderr) {
+  mt::PortReservation port;
+  HttpExecutor ex(mt::fixture("exit_with") + " 1 'error: no such database'", url(port, "/"), {},
+                  Options{.timeout = 30s});
+  mt::Stopwatch sw;
+  try {
+    ex.start();
+    FAIL();
+  } catch (const mirakuru::ProcessExitedWithError& e) {
+    EXPECT_EQ(e.exit_code(), 1);
+    EXPECT_NE(std::string(e.what()).find("error: no such database"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(sw.ms(), 2000);
+}
+
+TEST(HttpExecutor, AlreadyRunningWhenThePortIsServed) {
+  mt::PortReservation port;
+  port.listen();
+  HttpExecutor ex(mt::fixture("sleeper"), url(port, "/"), {}, Options{.timeout = 5s});
+  EXPECT_THROW(ex.start(), mirakuru::AlreadyRunning);
+  EXPECT_EQ(ex.pid(), -1);
+}
+
+TEST(HttpExecutor, HeadersAndBodyAreSent) {
+  mt::PortReservation port;
+  HttpExecutor ex(server(port), url(port, "/search"),
+                  HttpCheck{.method = "POST",
+                            .headers = {{"Content-Type", "application/json"}},
+                            .body = R"({"query": 1})"},
+                  Options{.timeout = 20s});
+  ex.start();
+  const std::string seen = R"(POST /search -> 200 type=application/json body={"query": 1})";
+  EXPECT_NE(mt::output_with(ex, seen).find(seen), std::string::npos) << ex.output();
+}
+
+TEST(HttpExecutor, BadUrlsAreRejectedByTheConstructor) {
+  EXPECT_THROW(HttpExecutor(mt::fixture("sleeper"), "127.0.0.1:80/health"), std::invalid_argument);
+  EXPECT_THROW(HttpExecutor(mt::fixture("sleeper"), "ftp://127.0.0.1/"), std::invalid_argument);
+  EXPECT_THROW(HttpExecutor(mt::fixture("sleeper"), "http://127.0.0.1:http/"),
+               std::invalid_argument);
+  EXPECT_THROW(HttpExecutor(mt::fixture("sleeper"), "http://[::1/"), std::invalid_argument);
+}
+
+}  // namespace

@@ -1,0 +1,174 @@
+// OutputExecutor: ready on a banner line, event-driven, with precise failures.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <regex>
+#include <string>
+
+#include "executor_test_support.hpp"
+#include "mirakuru/executors.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace mt = mirakuru::test;
+using mirakuru::Options;
+using mirakuru::OutputExecutor;
+using mirakuru::OutputStreams;
+
+std::string banner_cmd(const std::string& args) { return mt::fixture("banner") + " " + args; }
+
+TEST(OutputExecutor, ReadyWhenTheBannerIsPrinted) {
+  OutputExecutor ex(banner_cmd("--delay-ms 50 --banner 'Ready to accept connections'"),
+                    "Ready to accept", Options{.timeout = 20s});
+  mt::Stopwatch sw;
+  ex.start();
+  EXPECT_GE(sw.ms(), 50);
+  EXPECT_TRUE(ex.running());
+  EXPECT_NE(ex.output().find("Ready to accept connections"), std::string::npos);
+  pid_t pid = ex.pid();
+  ex.stop();
+  EXPECT_TRUE(mt::gone_within(pid, 2s));
+}
+
+TEST(OutputExecutor, RegexMatchesMidLine) {
+  OutputExecutor ex(banner_cmd("--banner 'port 8080 open'"), R"(port \d+ open$)",
+                    Options{.timeout = 20s});
+  ex.start();
+  EXPECT_TRUE(ex.running());
+  EXPECT_TRUE(ex.last_check().is_ready());
+}
+
+TEST(OutputExecutor, BannerOnStderr) {
+  OutputExecutor ex(banner_cmd("--stderr"), "READY", Options{.timeout = 20s});
+  ex.start();
+  EXPECT_NE(ex.err_output().find("READY"), std::string::npos);
+  EXPECT_EQ(ex.output().find("READY"), std::string::npos);
+}
+
+TEST(OutputExecutor, WatchingOnlyStdoutIgnoresABannerOnStderr) {
+  OutputExecutor ex(banner_cmd("--stderr"), "READY", Options{.timeout = 300ms},
+                    OutputStreams::Stdout);
+  try {
+    ex.start();
+    FAIL() << "the banner on stderr must not count";
+  } catch (const mirakuru::TimeoutExpired& e) {
+    EXPECT_NE(std::string(e.what()).find("on stdout"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(ex.running());
+}
+
+TEST(OutputExecutor, BannerAfterTwentyMegabytes) {
+  OutputExecutor ex(banner_cmd("--junk-bytes 20000000"), "READY", Options{.timeout = 50s});
+  ex.start();
+  EXPECT_TRUE(ex.running());
+  // Everything went through the bounded ring, and the banner was seen in it.
+  EXPECT_LE(ex.output().size(), ex.options().output_limit);
+  EXPECT_NE(ex.output().find("READY"), std::string::npos);
+}
+
+TEST(OutputExecutor, BannerSplitAcrossTwoWrites) {
+  OutputExecutor ex(banner_cmd("--banner SPLITBANNER --split-ms 100"), "SPLITBANNER",
+                    Options{.timeout = 20s});
+  mt::Stopwatch sw;
+  ex.start();
+  // Half the banner was out 100 ms before the rest: an early match would return sooner.
+  EXPECT_GE(sw.ms(), 100);
+  EXPECT_NE(ex.output().find("SPLITBANNER"), std::string::npos);
+}
+
+TEST(OutputExecutor, TimeoutSaysHowManyLinesWentByWithoutTheBanner) {
+  OutputExecutor ex(banner_cmd("--junk-lines 2134 --no-banner"), "NEVER PRINTED",
+                    Options{.timeout = 400ms});
+  mt::Stopwatch sw;
+  try {
+    ex.start();
+    FAIL() << "no banner: start() must time out";
+  } catch (const mirakuru::TimeoutExpired& e) {
+    std::string what = e.what();
+    EXPECT_EQ(e.timeout(), 400ms);
+    EXPECT_NE(what.find("not seen in 2,134 lines"), std::string::npos) << what;
+    EXPECT_NE(what.find("400 ms"), std::string::npos) << what;
+    EXPECT_NE(what.find("mk_banner"), std::string::npos) << what;
+    EXPECT_NE(what.find("starting 2133"), std::string::npos) << "tail missing: " << what;
+  }
+  EXPECT_GE(sw.ms(), 400);
+  EXPECT_LT(sw.ms(), 3000);
+  EXPECT_FALSE(ex.running());
+}
+
+TEST(OutputExecutor, EarlyExitIsReportedAtOnceWithStderr) {
+  OutputExecutor ex(mt::fixture("exit_with") + " 1 'fatal: config file missing'", "READY",
+                    Options{.timeout = 30s});
+  mt::Stopwatch sw;
+  try {
+    ex.start();
+    FAIL() << "the process exited: start() must throw";
+  } catch (const mirakuru::ProcessExitedWithError& e) {
+    EXPECT_EQ(e.exit_code(), 1);
+    EXPECT_NE(std::string(e.what()).find("fatal: config file missing"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("exited with code 1"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(sw.ms(), 2000);  // not the 30 s timeout
+}
+
+TEST(OutputExecutor, ExitZeroWithoutBannerFailsAtOnce) {
+  // The output reached EOF: the banner can never come, daemonized or not.
+  OutputExecutor ex(banner_cmd("--no-banner --exit 0"), "READY", Options{.timeout = 30s});
+  mt::Stopwatch sw;
+  try {
+    ex.start();
+    FAIL();
+  } catch (const mirakuru::ProcessExitedWithError& e) {
+    EXPECT_EQ(e.exit_code(), 0);
+    EXPECT_NE(std::string(e.what()).find("output has ended"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(sw.ms(), 2000);
+}
+
+TEST(OutputExecutor, ClosingTheOutputWithoutBannerFailsAtOnce) {
+  OutputExecutor ex(banner_cmd("--no-banner --close"), "READY", Options{.timeout = 30s});
+  mt::Stopwatch sw;
+  EXPECT_THROW(ex.start(), mirakuru::ExecutorError);
+  EXPECT_LT(sw.ms(), 2000);
+  EXPECT_FALSE(ex.running());
+}
+
+TEST(OutputExecutor, RestartDoesNotMatchTheOldBanner) {
+  mt::TempDir dir;
+  auto marker = (dir / "second-run").string();
+  // First run prints the banner; the second run does not.
+  Options options{.shell = true, .timeout = 400ms};
+  OutputExecutor ex("if [ -e " + marker + " ]; then echo second run; else touch " + marker +
+                        "; echo READY; fi; exec " + mt::fixture("sleeper"),
+                    "READY", options);
+  ex.start();
+  ex.stop();
+  mt::Stopwatch sw;
+  EXPECT_THROW(ex.start(), mirakuru::TimeoutExpired);
+  EXPECT_GE(sw.ms(), 400);
+  EXPECT_FALSE(ex.running());
+}
+
+TEST(OutputExecutor, ScopedStopWaitsForTheBannerAgain) {
+  OutputExecutor ex(banner_cmd("--delay-ms 100"), "READY", Options{.timeout = 20s});
+  ex.start();
+  pid_t first = ex.pid();
+  {
+    auto guard = ex.stopped();
+    EXPECT_FALSE(ex.running());
+    mt::Stopwatch sw;
+    guard.resume();
+    EXPECT_GE(sw.ms(), 100);
+  }
+  EXPECT_TRUE(ex.running());
+  EXPECT_NE(ex.pid(), first);
+}
+
+TEST(OutputExecutor, InvalidRegexThrowsFromTheConstructor) {
+  EXPECT_THROW(OutputExecutor(mt::fixture("sleeper"), "([unclosed"), std::regex_error);
+}
+
+}  // namespace
