@@ -13,6 +13,7 @@
 #include "process/log.hpp"
 #include "process/process.hpp"
 #include "process/pump.hpp"
+#include "process/registry.hpp"
 
 namespace mirakuru {
 
@@ -27,9 +28,8 @@ std::string describe_returncode(int rc) {
 }
 
 void send_control(int fd, const detail::ControlMessage& message) {
-  if (fd < 0) return;
-  while (::write(fd, &message, sizeof message) < 0 && errno == EINTR) {
-  }
+  // Never ::write directly: a guardian killed from outside would make it raise SIGPIPE.
+  detail::send_control_message(fd, message);
 }
 
 std::chrono::milliseconds grace(const Options& options) {
@@ -137,6 +137,8 @@ SimpleExecutor& SimpleExecutor::start() {
   if (spawned.err_fd >= 0) pump.watch(spawned.err_fd, detail::Pump::Source::Err, process);
   pump.watch(spawned.status_fd, detail::Pump::Source::Status, process);
   process_ = std::move(process);
+  // Registered for install_termination_handler(), which stops every live process on SIGINT.
+  detail::register_process(process_, {options_.stop_signal, options_.kill_signal, grace(options_)});
   detail::logger()->debug(
       "started '{}' as pid {} (guardian {}) in {:.3f} ms", command_.str(), spawned.pid,
       spawned.guardian,
@@ -168,6 +170,8 @@ void SimpleExecutor::stop_impl(int sig, std::optional<int> expected, bool throw_
     while (::waitpid(process->spawned.guardian, nullptr, 0) < 0 && errno == EINTR) {
     }
     process->spawned.guardian = -1;
+    // Before the close: the registry may write to this descriptor until it is unregistered.
+    detail::unregister_process(process.get());
     ::close(process->spawned.control_fd);
     process->spawned.control_fd = -1;
     // Everything that could write is dead: the last bytes are in flight to the pump.
