@@ -112,7 +112,7 @@ class Starter {
 
   void prepare(std::size_t i) {
     const ServiceSpec& s = impl_.spec.services[i];
-    const Endpoint& e = impl_.endpoints[i];
+    const ServiceEndpoint& e = impl_.endpoints[i];
     std::filesystem::create_directories(e.tmpdir);  // stop() removed it after a previous run
     if (!s.options.user.empty()) give_to_user(e.tmpdir, s.options.user);
     std::error_code ec;

@@ -11,14 +11,14 @@
 
 namespace mirakuru::detail {
 
-std::string endpoint_url(const Endpoint& endpoint) {
+std::string endpoint_url(const ServiceEndpoint& endpoint) {
   if (!endpoint.port) return {};
   const bool v6 = endpoint.host.find(':') != std::string::npos;
   return "http://" + (v6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" +
          std::to_string(*endpoint.port);
 }
 
-VariableScope::VariableScope(const SetSpec& set, const std::vector<Endpoint>& endpoints,
+VariableScope::VariableScope(const SetSpec& set, const std::vector<ServiceEndpoint>& endpoints,
                              std::size_t self)
     : set_(set), endpoints_(endpoints), self_(self) {}
 
@@ -38,7 +38,7 @@ std::vector<std::string> VariableScope::known_names() const {
 
 namespace {
 
-std::string field_of(const Endpoint& e, const std::string& field, const std::string& service,
+std::string field_of(const ServiceEndpoint& e, const std::string& field, const std::string& service,
                      const std::string& variable, const std::string& path, bool* known) {
   *known = true;
   auto no_port = [&]() -> std::string {
@@ -123,7 +123,7 @@ namespace {
 
 class Resolution {
  public:
-  Resolution(const SetSpec& set, const std::vector<Endpoint>& endpoints, std::size_t self)
+  Resolution(const SetSpec& set, const std::vector<ServiceEndpoint>& endpoints, std::size_t self)
       : set_(set),
         spec_(set.services[self]),
         endpoint_(endpoints[self]),
@@ -256,13 +256,13 @@ class Resolution {
 
   const SetSpec& set_;
   const ServiceSpec& spec_;
-  const Endpoint& endpoint_;
+  const ServiceEndpoint& endpoint_;
   VariableScope scope_;
 };
 
 }  // namespace
 
-ResolvedService resolve_service(const SetSpec& set, const std::vector<Endpoint>& endpoints,
+ResolvedService resolve_service(const SetSpec& set, const std::vector<ServiceEndpoint>& endpoints,
                                 std::size_t self) {
   Resolution r(set, endpoints, self);
   const ServiceSpec& spec = set.services[self];

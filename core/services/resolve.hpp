@@ -17,7 +17,7 @@
 namespace mirakuru::detail {
 
 // What ${services.NAME.*} and endpoints() report for one service.
-struct Endpoint {
+struct ServiceEndpoint {
   std::optional<int> port;
   std::map<std::string, int> ports;
   std::string host;
@@ -26,12 +26,13 @@ struct Endpoint {
 };
 
 // "http://HOST:PORT" (IPv6 hosts in brackets); "" without a port.
-std::string endpoint_url(const Endpoint& endpoint);
+std::string endpoint_url(const ServiceEndpoint& endpoint);
 
 // Resolves the variables of service `self` (an index into set.services and endpoints).
 class VariableScope {
  public:
-  VariableScope(const SetSpec& set, const std::vector<Endpoint>& endpoints, std::size_t self);
+  VariableScope(const SetSpec& set, const std::vector<ServiceEndpoint>& endpoints,
+                std::size_t self);
 
   // The value of ${name}; throws ConfigError naming `path` for an unknown variable (with "did
   // you mean"), an unset ${env.X} without default, or a port the service does not have.
@@ -46,7 +47,7 @@ class VariableScope {
   std::vector<std::string> known_names() const;
 
   const SetSpec& set_;
-  const std::vector<Endpoint>& endpoints_;
+  const std::vector<ServiceEndpoint>& endpoints_;
   std::size_t self_;
   std::set<std::size_t> referenced_;
   std::vector<std::string> var_stack_;  // vars being expanded: catches vars that refer in a loop
@@ -60,7 +61,7 @@ struct ResolvedService {
 };
 
 // Throws ConfigError naming the JSON path of whatever cannot be resolved or is invalid.
-ResolvedService resolve_service(const SetSpec& set, const std::vector<Endpoint>& endpoints,
+ResolvedService resolve_service(const SetSpec& set, const std::vector<ServiceEndpoint>& endpoints,
                                 std::size_t self);
 
 }  // namespace mirakuru::detail

@@ -52,7 +52,7 @@ std::string tmpdir_name(const std::string& service, std::size_t index) {
 void assign_ports(ServiceSet::Impl& impl, std::size_t i) {
   const ServiceSpec& s = impl.spec.services[i];
   std::vector<PortReservation> leases;
-  Endpoint& e = impl.endpoints[i];
+  ServiceEndpoint& e = impl.endpoints[i];
   auto take = [&](const PortSpec& p) {
     if (!p.automatic) return p.fixed;
     try {
@@ -90,7 +90,7 @@ std::unique_ptr<ServiceSet::Impl> build_service_set(const nlohmann::json& config
   const std::filesystem::path logs = log_dir();
   for (std::size_t i = 0; i < n; ++i) {
     const ServiceSpec& s = impl->spec.services[i];
-    Endpoint& e = impl->endpoints[i];
+    ServiceEndpoint& e = impl->endpoints[i];
     e.host = s.host;
     e.tmpdir = impl->scratch / tmpdir_name(s.name, i);
     std::filesystem::create_directory(e.tmpdir);
@@ -128,7 +128,7 @@ std::size_t ServiceSet::Impl::index(const std::string& name) const {
                           detail::did_you_mean(name, names) + "; services: " + known);
 }
 
-const detail::Endpoint& ServiceSet::Impl::endpoint(const std::string& name) const {
+const detail::ServiceEndpoint& ServiceSet::Impl::endpoint(const std::string& name) const {
   return endpoints[index(name)];
 }
 
@@ -276,7 +276,7 @@ ServiceSet ServiceSet::attach(const nlohmann::json& endpoints) {
   try {
     for (const auto& item : endpoints.items()) {
       const auto& v = item.value();
-      detail::Endpoint e;
+      detail::ServiceEndpoint e;
       if (v.contains("port") && !v.at("port").is_null()) e.port = v.at("port").get<int>();
       if (v.contains("ports")) e.ports = v.at("ports").get<std::map<std::string, int>>();
       e.host = v.value("host", "127.0.0.1");
@@ -294,7 +294,7 @@ ServiceSet ServiceSet::attach(const nlohmann::json& endpoints) {
   for (std::size_t k = 0; k < perm.size(); ++k) perm[k] = k;
   std::stable_sort(perm.begin(), perm.end(),
                    [&](std::size_t a, std::size_t b) { return order[a].first < order[b].first; });
-  std::vector<detail::Endpoint> endpoints_sorted;
+  std::vector<detail::ServiceEndpoint> endpoints_sorted;
   std::vector<std::string> names_sorted;
   for (std::size_t k : perm) {
     endpoints_sorted.push_back(impl->endpoints[k]);

@@ -28,7 +28,7 @@ struct ServiceSet::Impl {
 
   detail::SetSpec spec;
   detail::DependencyGraph graph;
-  std::vector<detail::Endpoint> endpoints;                   // by index in spec.services
+  std::vector<detail::ServiceEndpoint> endpoints;            // by index in spec.services
   std::vector<std::vector<detail::PortReservation>> leases;  // the auto ports, held
   std::vector<detail::ResolvedService> resolved;
   std::vector<bool> failed;       // keep its tmpdir for inspection
@@ -36,7 +36,7 @@ struct ServiceSet::Impl {
   std::mutex mutex;               // endpoints/resolved while start() may re-port
 
   std::size_t index(const std::string& name) const;  // std::out_of_range naming the services
-  const detail::Endpoint& endpoint(const std::string& name) const;
+  const detail::ServiceEndpoint& endpoint(const std::string& name) const;
 };
 
 namespace detail {

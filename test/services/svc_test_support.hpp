@@ -1,0 +1,30 @@
+// Helpers for the service-set tests: JSON with the fixture's path in ${vars.svc}.
+#pragma once
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "mirakuru/service_set.hpp"
+#include "test_support.hpp"
+
+namespace mirakuru::test {
+
+// Parses `json` and adds "vars": {"svc": "<path of mk_svc_service>"}.
+inline nlohmann::json with_svc(const std::string& json) {
+  nlohmann::json config = nlohmann::json::parse(json);
+  config["vars"]["svc"] = fixture("svc_service");
+  return config;
+}
+
+inline ServiceSet svc_set(const std::string& json) { return ServiceSet::from_json(with_svc(json)); }
+
+inline std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace mirakuru::test
