@@ -1,0 +1,177 @@
+// mk_fault_runner DIR MODE [--handler] [--chain] — a stand-in for a test runner, for the fault
+// suite to kill. It starts a representative set of services, records every pid in DIR/*.pid,
+// prints "READY", then ends the way MODE says:
+//   wait         waits for a signal forever (the suite sends SIGKILL / SIGINT / SIGTERM)
+// and, once the suite sends SIGUSR1 (so that it can look at the live tree first):
+//   abort        std::abort()
+//   segv         dies of SIGSEGV
+//   exit-leaked  std::exit(0) with the executors never destroyed (no destructor runs)
+//   set          instead of the services above: a ServiceSet of two TCP services on "auto"
+//                ports (ports in DIR/ports), then waits like `wait`
+// --handler  calls mirakuru::install_termination_handler() first.
+// --chain    installs, before that, a SIGINT/SIGTERM handler that writes DIR/chained:
+//            "after-stop" when the graceful service had already been stopped, else "before-stop".
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mirakuru/cleanup.hpp"
+#include "mirakuru/mirakuru.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using mirakuru::test::fixture;
+
+char g_marker[4096];
+char g_chained[4096];
+
+void chained_handler(int /*sig*/) {
+  const char* text = ::access(g_marker, F_OK) == 0 ? "after-stop\n" : "before-stop\n";
+  int fd = ::open(g_chained, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    if (::write(fd, text, std::strlen(text)) < 0) {
+    }
+    ::close(fd);
+  }
+}
+
+void write_pid(const std::filesystem::path& file, pid_t pid) { std::ofstream(file) << pid << "\n"; }
+
+// Owned by nobody on purpose in exit-leaked mode; destroyed normally otherwise.
+std::vector<mirakuru::SimpleExecutor*> start_services(const std::filesystem::path& dir) {
+  std::vector<mirakuru::SimpleExecutor*> services;
+  auto add = [&](const std::string& name, mirakuru::Command command,
+                 mirakuru::Options options = {}) {
+    auto* ex = new mirakuru::SimpleExecutor(std::move(command), std::move(options));
+    ex->start();
+    write_pid(dir / (name + ".leader.pid"), ex->pid());
+    services.push_back(ex);
+    return ex;
+  };
+  add("sleeper", {fixture("sleeper")});
+  add("graceful",
+      {fixture("graceful"), (dir / "graceful.pid").string(), (dir / "graceful.marker").string()},
+      {.stop_timeout = 5s});
+  add("ignorer", {fixture("term_ignorer")}, {.stop_timeout = 300ms});
+  for (const char* variant : {"", "--clear-env", "--keep-output"}) {
+    const std::string name = std::string("daemon") + variant;
+    std::vector<std::string> argv{fixture("daemon"), (dir / (name + ".pid")).string()};
+    if (*variant != '\0') argv.emplace_back(variant);
+    auto* ex = add(name, argv);
+    if (ex->wait(10s) != 0) {
+      std::fprintf(stderr, "%s did not daemonize: %s\n", name.c_str(), ex->err_output().c_str());
+      std::exit(3);
+    }
+  }
+  add("pipeline",
+      {fixture("sleeper") + " 1000 | " + fixture("sleeper") + " 1001 & echo $! > " +
+       (dir / "background.pid").string() + "; wait"},
+      {.shell = true});
+  // Wait for the fixtures' own pid files: the suite must know every pid before it kills us.
+  for (const char* file : {"graceful.pid", "background.pid"}) {
+    if (mirakuru::test::read_pid_file(dir / file) <= 0) {
+      std::fprintf(stderr, "no %s\n", file);
+      std::exit(3);
+    }
+  }
+  return services;
+}
+
+std::unique_ptr<mirakuru::ServiceSet> start_set(const std::filesystem::path& dir) {
+  const std::string server = fixture("tcp_server");
+  const std::string config = R"({
+    "services": {
+      "first": {
+        "command": [")" + server +
+                             R"(", "--port", "${port}", "--quiet"],
+        "port": "auto",
+        "ready": {"tcp": {"host": "127.0.0.1", "port": "${port}"}},
+        "timeout": "20s"
+      },
+      "second": {
+        "command": [")" + server +
+                             R"(", "--port", "${port}", "--quiet"],
+        "port": "auto",
+        "ready": {"tcp": {"host": "127.0.0.1", "port": "${port}"}},
+        "depends_on": ["first"],
+        "timeout": "20s"
+      }
+    }
+  })";
+  auto set = std::make_unique<mirakuru::ServiceSet>(mirakuru::ServiceSet::from_string(config));
+  set->start();
+  std::ofstream(dir / "ports") << set->port("first") << " " << set->port("second") << "\n";
+  for (const char* name : {"first", "second"}) {
+    write_pid(dir / (std::string(name) + ".leader.pid"), set->executor(name).pid());
+  }
+  return set;
+}
+
+[[noreturn]] void wait_for_signals() {
+  for (;;) ::pause();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: mk_fault_runner DIR MODE [--handler] [--chain]\n");
+    return 2;
+  }
+  const std::filesystem::path dir = argv[1];
+  const std::string mode = argv[2];
+  bool handler = false, chain = false;
+  for (int i = 3; i < argc; ++i) {
+    handler = handler || std::strcmp(argv[i], "--handler") == 0;
+    chain = chain || std::strcmp(argv[i], "--chain") == 0;
+  }
+  std::snprintf(g_marker, sizeof g_marker, "%s", (dir / "graceful.marker").c_str());
+  std::snprintf(g_chained, sizeof g_chained, "%s", (dir / "chained").c_str());
+  if (chain) {
+    std::signal(SIGINT, chained_handler);
+    std::signal(SIGTERM, chained_handler);
+  }
+  if (handler) mirakuru::install_termination_handler();
+  // Blocked before any thread exists, so that only sigwait() below takes it.
+  sigset_t go;
+  ::sigemptyset(&go);
+  ::sigaddset(&go, SIGUSR1);
+  ::sigprocmask(SIG_BLOCK, &go, nullptr);
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);  // abort/segv are the point, not their core files
+
+  try {
+    if (mode == "set") {
+      auto set = start_set(dir);
+      std::printf("READY\n");
+      std::fflush(stdout);
+      wait_for_signals();
+    }
+    auto services = start_services(dir);
+    std::printf("READY\n");
+    std::fflush(stdout);
+    if (mode == "wait") wait_for_signals();
+    int sig = 0;
+    ::sigwait(&go, &sig);
+    if (mode == "abort") std::abort();
+    if (mode == "segv") ::raise(SIGSEGV);
+    if (mode == "exit-leaked") std::exit(0);
+    std::fprintf(stderr, "unknown mode '%s'\n", mode.c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "runner failed: %s\n", e.what());
+    return 3;
+  }
+}

@@ -1,0 +1,246 @@
+// Rows of the fault table where the *runner* fails: it is killed, interrupted, aborts, crashes,
+// exits without cleaning up, or its test throws. The runner (mk_fault_runner) is started here
+// as a mirakuru service itself, so its own guardian is the subreaper that inherits anything
+// the runner leaves behind: "nothing escaped" is checked on that guardian's children, not only
+// on the pids the services wrote.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "leak_check.hpp"
+#include "mirakuru/mirakuru.hpp"
+#include "test_support.hpp"
+
+namespace mirakuru {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using faults::Scenario;
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string ms(std::chrono::duration<double, std::milli> d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f ms", d.count());
+  return buf;
+}
+
+// One mk_fault_runner, its pid files, its guardians and the guardian that supervises it.
+class Runner {
+ public:
+  void start(const std::string& mode, std::vector<std::string> flags = {}) {
+    std::vector<std::string> argv{MIRAKURU_FAULT_RUNNER, dir_.path().string(), mode};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    exec_ = std::make_unique<OutputExecutor>(argv, "^READY$",
+                                             Options{.timeout = 30s, .stop_timeout = 2s});
+    exec_->start();  // a runner that failed throws here, with its output tail
+    pid_ = exec_->pid();
+    supervisor_ = faults::parent_of(pid_);
+    guardians_ = faults::children_of(pid_);
+  }
+
+  pid_t pid() const { return pid_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::string file(const std::string& name) const { return read_text(dir_ / name); }
+  std::size_t guardian_count() const { return guardians_.size(); }
+  OutputExecutor& exec() { return *exec_; }
+
+  void track_services(Scenario& s) const { s.track_pid_files(dir_.path()); }
+  void track_guardians(Scenario& s) const {
+    for (pid_t g : guardians_) s.track(g, "guardian");
+  }
+  // Once the runner is dead, whatever survived it is reparented to the runner's supervisor
+  // (a subreaper): every such process is tracked, so expect_gone() reports it.
+  void track_orphans(Scenario& s) const {
+    for (pid_t p : faults::children_of(supervisor_)) {
+      if (p != pid_) s.track(p, "orphan of the runner");
+    }
+  }
+  std::optional<int> wait_exit(std::chrono::milliseconds limit = 20s) { return exec_->wait(limit); }
+  // Reaps the runner (its supervisor keeps it as a zombie until then).
+  void reap() { exec_->kill(); }
+
+ private:
+  test::TempDir dir_;
+  std::unique_ptr<OutputExecutor> exec_;
+  pid_t pid_ = -1;
+  pid_t supervisor_ = -1;
+  std::vector<pid_t> guardians_;
+};
+
+// The runner dies at once, without running any cleanup code: every service and daemon goes
+// within a second (guardians see their control pipe close).
+void expect_orphan_cleanup(Scenario& s, Runner& runner, Clock::time_point since, int signal) {
+  runner.track_services(s);
+  runner.track_guardians(s);
+  const auto rc = runner.wait_exit();
+  EXPECT_EQ(rc, std::optional<int>(-signal)) << runner.exec().err_output();
+  runner.track_orphans(s);
+  const auto all_gone = s.expect_gone(1000ms, since);
+  EXPECT_LT(all_gone.count(), 1000.0);
+  s.note("runner exit " + std::to_string(rc.value_or(999)) + ", all " +
+         std::to_string(s.tracked()) + " gone " + ms(all_gone) + " after the fault");
+  runner.reap();
+}
+
+TEST(RunnerFaults, SigkillMidTestLeavesNothingWithinOneSecond) {
+  Scenario s("runner SIGKILL mid-test");
+  Runner runner;
+  runner.start("wait");
+  ASSERT_GE(runner.guardian_count(), 7u);
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(runner.pid(), SIGKILL), 0);
+  expect_orphan_cleanup(s, runner, t0, SIGKILL);
+  // The orphan path is still graceful first: stop_signal, then SIGKILL after 500 ms.
+  EXPECT_EQ(runner.file("graceful.marker"), "SIGTERM\n");
+}
+
+TEST(RunnerFaults, AbortLeavesNothingWithinOneSecond) {
+  Scenario s("runner abort()");
+  Runner runner;
+  runner.start("abort");
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(runner.pid(), SIGUSR1), 0);
+  expect_orphan_cleanup(s, runner, t0, SIGABRT);
+}
+
+TEST(RunnerFaults, SegfaultLeavesNothingWithinOneSecond) {
+  Scenario s("runner SIGSEGV");
+  Runner runner;
+  runner.start("segv");
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(runner.pid(), SIGUSR1), 0);
+  expect_orphan_cleanup(s, runner, t0, SIGSEGV);
+}
+
+TEST(RunnerFaults, ExitWithoutDestructorsLeavesNothingWithinOneSecond) {
+  Scenario s("runner exit(0) with live executors");
+  Runner runner;
+  runner.start("exit-leaked");
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(runner.pid(), SIGUSR1), 0);
+  expect_orphan_cleanup(s, runner, t0, 0);
+}
+
+// With install_termination_handler(): every service is stopped with its own stop sequence
+// *before* the runner dies, and the runner dies of the signal.
+void expect_graceful_stop(Scenario& s, Runner& runner, int signal) {
+  runner.track_services(s);
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(runner.pid(), signal), 0);
+  const auto rc = runner.wait_exit();
+  const auto exited = Clock::now();
+  EXPECT_EQ(rc, std::optional<int>(-signal)) << "not the conventional status\n"
+                                             << runner.exec().err_output();
+  // Limit 0: the services were already reaped when the runner ended, not cleaned up after it.
+  s.expect_gone(0ms);
+  EXPECT_EQ(runner.file("graceful.marker"), "SIGTERM\n");
+  runner.track_guardians(s);
+  runner.track_orphans(s);
+  s.expect_gone(1000ms);
+  s.note("runner killed by signal " + std::to_string(-rc.value_or(0)) + " " + ms(exited - t0) +
+         " after it, services already gone");
+  runner.reap();
+}
+
+TEST(RunnerFaults, SigintWithHandlerStopsGracefullyThenDiesOfSigint) {
+  Scenario s("runner SIGINT (termination handler)");
+  Runner runner;
+  runner.start("wait", {"--handler"});
+  expect_graceful_stop(s, runner, SIGINT);
+}
+
+TEST(RunnerFaults, SigtermWithHandlerChainsThePreviousHandlerAfterStopping) {
+  Scenario s("runner SIGTERM (termination handler, chained)");
+  Runner runner;
+  runner.start("wait", {"--chain", "--handler"});
+  expect_graceful_stop(s, runner, SIGTERM);
+  EXPECT_EQ(runner.file("chained"), "after-stop\n");
+}
+
+TEST(RunnerFaults, SigintWithoutHandlerStillLeavesNothing) {
+  Scenario s("runner SIGINT (no handler)");
+  Runner runner;
+  runner.start("wait");
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(runner.pid(), SIGINT), 0);
+  expect_orphan_cleanup(s, runner, t0, SIGINT);
+}
+
+TEST(RunnerFaults, TestThatThrowsLeavesNothing) {
+  Scenario s("test throws");
+  test::TempDir dir;
+  SimpleExecutor runner(Command(std::vector<std::string>{MIRAKURU_FAULT_GTEST_RUNNER}),
+                        {.env = {{"FAULT_DIR", dir.path().string()}}, .timeout = 30s});
+  runner.start();
+  const auto rc = runner.wait(30s);
+  EXPECT_EQ(rc, std::optional<int>(1)) << runner.output() << runner.err_output();
+  EXPECT_NE(runner.output().find("injected failure in the test body"), std::string::npos)
+      << "GoogleTest reports the exception:\n"
+      << runner.output();
+  s.track_pid_files(dir.path());
+  EXPECT_EQ(s.tracked(), 2u);
+  s.expect_gone(0ms);  // the executors' destructors ran during unwinding, before the exit
+  s.note("runner exit 1, services gone before it exited");
+  runner.kill();  // reaps it (exit code 1 is this row's point, not an error)
+}
+
+TEST(RunnerFaults, EightParallelRunnersWithAutoPorts) {
+  Scenario s("8 parallel runners, \"auto\" ports");
+  constexpr int kRunners = 8;
+  std::vector<Runner> runners(kRunners);
+  std::vector<std::string> errors(kRunners);
+  const auto t_start = Clock::now();
+  {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kRunners; ++i) {
+      threads.emplace_back([&, i] {
+        try {
+          runners[i].start("set", {"--handler"});
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  const auto started = Clock::now() - t_start;
+  std::set<int> ports;
+  for (int i = 0; i < kRunners; ++i) {
+    ASSERT_EQ(errors[i], "") << "runner " << i;
+    std::istringstream in(runners[i].file("ports"));
+    for (int port; in >> port;) {
+      EXPECT_GT(port, 0);
+      ports.insert(port);
+    }
+    runners[i].track_services(s);
+    runners[i].track_guardians(s);
+  }
+  EXPECT_EQ(ports.size(), 2u * kRunners) << "every auto port is distinct";
+  // Half end gracefully (handler), half are SIGKILLed: both ways leave nothing.
+  const auto t0 = Clock::now();
+  for (int i = 0; i < kRunners; ++i) ::kill(runners[i].pid(), i % 2 ? SIGKILL : SIGTERM);
+  for (int i = 0; i < kRunners; ++i) {
+    EXPECT_EQ(runners[i].wait_exit(), std::optional<int>(i % 2 ? -SIGKILL : -SIGTERM));
+    runners[i].track_orphans(s);
+  }
+  const auto gone = s.expect_gone(1000ms, t0);
+  s.note(std::to_string(ports.size()) + " distinct ports, all started in " + ms(started) +
+         ", all gone " + ms(gone) + " after the signals");
+  for (auto& r : runners) r.reap();
+}
+
+}  // namespace
+}  // namespace mirakuru
