@@ -1,6 +1,7 @@
 // mirakuru/mirakuru.hpp — everything in one include.
 #pragma once
 
+#include "mirakuru/cleanup.hpp"
 #include "mirakuru/command.hpp"
 #include "mirakuru/errors.hpp"
 #include "mirakuru/executor.hpp"
