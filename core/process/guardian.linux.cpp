@@ -184,6 +184,7 @@ class Guardian {
   }
 
   [[noreturn]] void run(const SpawnRequest& request) {
+    orphan_grace_ms_ = request.orphan_grace.count();
     for (;;) {
       observe();
       pollfd pfd{control_fd_, POLLIN, 0};
@@ -194,6 +195,7 @@ class Guardian {
       if (n < 0 && errno == EINTR) continue;
       if (n != static_cast<ssize_t>(sizeof message)) {
         // EOF: the runner is gone (exit, crash, SIGKILL). Nobody will ever stop this tree.
+        runner_gone_ = true;
         stop(request.stop_signal, SIGKILL, static_cast<int>(request.orphan_grace.count()));
       }
       switch (message.op) {
@@ -268,12 +270,20 @@ class Guardian {
     });
   }
 
-  // Waits for SIGCHLD up to `timeout_ms`.
+  // Waits for SIGCHLD up to `timeout_ms`. Also watches the control pipe: a runner that dies
+  // while a stop sequence runs (killed during stop(), or a second Ctrl-C while the termination
+  // handler stops everything) must not leave the tree alive for the rest of a long grace.
   void wait_child(long long timeout_ms) {
     if (timeout_ms < 0) timeout_ms = 0;
     timespec ts{static_cast<time_t>(timeout_ms / 1000),
                 static_cast<long>(timeout_ms % 1000) * 1'000'000};
-    ::ppoll(nullptr, 0, &ts, &wait_mask_);
+    pollfd pfd{control_fd_, POLLIN, 0};
+    // Once EOF was seen the pipe stays readable: stop polling it, or this would spin.
+    if (::ppoll(&pfd, runner_gone_ ? 0 : 1, &ts, &wait_mask_) > 0 && pfd.revents != 0) {
+      ControlMessage ignored{};  // a stop sequence is already running: requests change nothing
+      const ssize_t n = ::read(control_fd_, &ignored, sizeof ignored);
+      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) runner_gone_ = true;
+    }
   }
 
   bool finished() { return observe() == 0 && leader_exited_; }
@@ -284,7 +294,7 @@ class Guardian {
     bool escalated = false;
     if (sig != SIGKILL) {
       signal_all(sig, /*only_new=*/true);
-      const long long deadline = now_ms() + grace_ms;
+      long long deadline = now_ms() + grace_ms;
       while (!finished()) {
         const long long left = deadline - now_ms();
         if (left <= 0) {
@@ -293,12 +303,16 @@ class Guardian {
         }
         signal_all(sig, /*only_new=*/true);  // descendants adopted meanwhile
         wait_child(left);
+        if (runner_gone_ && deadline > now_ms() + orphan_grace_ms_) {
+          deadline = now_ms() + orphan_grace_ms_;  // orphaned mid-stop: the orphan grace caps it
+        }
       }
     }
     // SIGKILL until nothing is left: killed daemons' children are adopted next round.
     const long long kill_deadline = now_ms() + (kill_sig == SIGKILL ? 0 : grace_ms);
     while (!finished()) {
-      signal_all(escalated && now_ms() < kill_deadline ? kill_sig : SIGKILL, /*only_new=*/false);
+      signal_all(escalated && !runner_gone_ && now_ms() < kill_deadline ? kill_sig : SIGKILL,
+                 /*only_new=*/false);
       wait_child(10);
     }
     int status = 0;
@@ -319,6 +333,8 @@ class Guardian {
   bool leader_reaped_ = false;
   bool group_signaled_ = false;
   int returncode_ = 0;
+  bool runner_gone_ = false;       // the control pipe reached EOF
+  long long orphan_grace_ms_ = 0;  // SpawnRequest::orphan_grace
   pid_t signaled_[kMaxTracked] = {};
   int signaled_count_ = 0;
 };

@@ -6,11 +6,16 @@
 //   abort        std::abort()
 //   segv         dies of SIGSEGV
 //   exit-leaked  std::exit(0) with the executors never destroyed (no destructor runs)
+//   guardian-killed  instead of the services above: starts one service, SIGKILLs its guardian
+//                (as a stray `kill -9` would), then kill()s the executor — which must neither
+//                die of SIGPIPE nor leave the service running — and waits like `wait`
 //   set          instead of the services above: a ServiceSet of two TCP services on "auto"
 //                ports (ports in DIR/ports), then waits like `wait`
 // --handler  calls mirakuru::install_termination_handler() first.
 // --chain    installs, before that, a SIGINT/SIGTERM handler that writes DIR/chained:
 //            "after-stop" when the graceful service had already been stopped, else "before-stop".
+// --ignore-int  ignores SIGINT before installing the handler (like a shell's background job).
+// --slow-stop   the SIGTERM-ignoring service gets a 30 s stop timeout instead of 300 ms.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -50,7 +55,8 @@ void chained_handler(int /*sig*/) {
 void write_pid(const std::filesystem::path& file, pid_t pid) { std::ofstream(file) << pid << "\n"; }
 
 // Owned by nobody on purpose in exit-leaked mode; destroyed normally otherwise.
-std::vector<mirakuru::SimpleExecutor*> start_services(const std::filesystem::path& dir) {
+std::vector<mirakuru::SimpleExecutor*> start_services(const std::filesystem::path& dir,
+                                                      bool slow_stop) {
   std::vector<mirakuru::SimpleExecutor*> services;
   auto add = [&](const std::string& name, mirakuru::Command command,
                  mirakuru::Options options = {}) {
@@ -64,7 +70,8 @@ std::vector<mirakuru::SimpleExecutor*> start_services(const std::filesystem::pat
   add("graceful",
       {fixture("graceful"), (dir / "graceful.pid").string(), (dir / "graceful.marker").string()},
       {.stop_timeout = 5s});
-  add("ignorer", {fixture("term_ignorer")}, {.stop_timeout = 300ms});
+  add("ignorer", {fixture("term_ignorer")},
+      {.stop_timeout = slow_stop ? std::chrono::milliseconds(30s) : 300ms});
   for (const char* variant : {"", "--clear-env", "--keep-output"}) {
     const std::string name = std::string("daemon") + variant;
     std::vector<std::string> argv{fixture("daemon"), (dir / (name + ".pid")).string()};
@@ -119,6 +126,23 @@ std::unique_ptr<mirakuru::ServiceSet> start_set(const std::filesystem::path& dir
   return set;
 }
 
+pid_t parent_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  const auto paren = line.rfind(')');
+  return paren == std::string::npos ? -1 : std::atoi(line.c_str() + paren + 4);
+}
+
+void kill_own_guardian(const std::filesystem::path& dir) {
+  mirakuru::SimpleExecutor victim(mirakuru::Command(std::vector<std::string>{fixture("sleeper")}));
+  victim.start();
+  write_pid(dir / "victim.leader.pid", victim.pid());
+  ::kill(parent_of(victim.pid()), SIGKILL);
+  victim.wait(10s);  // the guardian's death is seen as the end of its status pipe
+  victim.kill();
+}
+
 [[noreturn]] void wait_for_signals() {
   for (;;) ::pause();
 }
@@ -132,10 +156,12 @@ int main(int argc, char** argv) {
   }
   const std::filesystem::path dir = argv[1];
   const std::string mode = argv[2];
-  bool handler = false, chain = false;
+  bool handler = false, chain = false, ignore_int = false, slow_stop = false;
   for (int i = 3; i < argc; ++i) {
     handler = handler || std::strcmp(argv[i], "--handler") == 0;
     chain = chain || std::strcmp(argv[i], "--chain") == 0;
+    ignore_int = ignore_int || std::strcmp(argv[i], "--ignore-int") == 0;
+    slow_stop = slow_stop || std::strcmp(argv[i], "--slow-stop") == 0;
   }
   std::snprintf(g_marker, sizeof g_marker, "%s", (dir / "graceful.marker").c_str());
   std::snprintf(g_chained, sizeof g_chained, "%s", (dir / "chained").c_str());
@@ -143,7 +169,11 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, chained_handler);
     std::signal(SIGTERM, chained_handler);
   }
-  if (handler) mirakuru::install_termination_handler();
+  if (ignore_int) std::signal(SIGINT, SIG_IGN);
+  if (handler) {
+    mirakuru::install_termination_handler();
+    mirakuru::install_termination_handler();  // idempotent
+  }
   // Blocked before any thread exists, so that only sigwait() below takes it.
   sigset_t go;
   ::sigemptyset(&go);
@@ -153,13 +183,19 @@ int main(int argc, char** argv) {
   ::setrlimit(RLIMIT_CORE, &no_core);  // abort/segv are the point, not their core files
 
   try {
+    if (mode == "guardian-killed") {
+      kill_own_guardian(dir);
+      std::printf("READY\n");
+      std::fflush(stdout);
+      wait_for_signals();
+    }
     if (mode == "set") {
       auto set = start_set(dir);
       std::printf("READY\n");
       std::fflush(stdout);
       wait_for_signals();
     }
-    auto services = start_services(dir);
+    auto services = start_services(dir, slow_stop);
     std::printf("READY\n");
     std::fflush(stdout);
     if (mode == "wait") wait_for_signals();

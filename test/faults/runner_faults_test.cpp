@@ -136,10 +136,10 @@ TEST(RunnerFaults, ExitWithoutDestructorsLeavesNothingWithinOneSecond) {
 
 // With install_termination_handler(): every service is stopped with its own stop sequence
 // *before* the runner dies, and the runner dies of the signal.
-void expect_graceful_stop(Scenario& s, Runner& runner, int signal) {
+void expect_graceful_stop(Scenario& s, Runner& runner, int signal, bool to_group = false) {
   runner.track_services(s);
   const auto t0 = Clock::now();
-  ASSERT_EQ(::kill(runner.pid(), signal), 0);
+  ASSERT_EQ(::kill(to_group ? -::getpgid(runner.pid()) : runner.pid(), signal), 0);
   const auto rc = runner.wait_exit();
   const auto exited = Clock::now();
   EXPECT_EQ(rc, std::optional<int>(-signal)) << "not the conventional status\n"
@@ -162,6 +162,52 @@ TEST(RunnerFaults, SigintWithHandlerStopsGracefullyThenDiesOfSigint) {
   expect_graceful_stop(s, runner, SIGINT);
 }
 
+TEST(RunnerFaults, CtrlCToTheRunnersGroupReachesOnlyTheRunner) {
+  Scenario s("Ctrl-C (SIGINT to the runner's process group)");
+  Runner runner;
+  runner.start("wait", {"--handler"});
+  // A terminal signals the foreground group: the services (own sessions) must not see it, or
+  // they would die of SIGINT before the runner could stop them with their stop_signal.
+  expect_graceful_stop(s, runner, SIGINT, /*to_group=*/true);
+}
+
+TEST(RunnerFaults, SecondSigintWhileStoppingEndsTheRunnerAtOnce) {
+  Scenario s("second SIGINT while stopping");
+  Runner runner;
+  runner.start("wait", {"--handler", "--slow-stop"});  // the ignorer would take 30 s to stop
+  runner.track_services(s);
+  runner.track_guardians(s);
+  ASSERT_EQ(::kill(runner.pid(), SIGINT), 0);
+  // The graceful service is stopped in parallel with the slow one: wait for its marker, which
+  // proves the first stop is under way, then hurry.
+  const auto marker = runner.dir() / "graceful.marker";
+  ASSERT_GT(test::read_pid_file(runner.dir() / "graceful.pid"), 0);
+  const auto until = Clock::now() + 10s;
+  while (!std::filesystem::exists(marker) && Clock::now() < until) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_TRUE(std::filesystem::exists(marker));
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(runner.pid(), SIGINT), 0);
+  EXPECT_EQ(runner.wait_exit(5s), std::optional<int>(-SIGINT));
+  const auto died = Clock::now() - t0;
+  EXPECT_LT(died, 1s) << "the second signal does not wait for the 30 s stop";
+  runner.track_orphans(s);
+  const auto gone = s.expect_gone(1000ms, t0);
+  s.note("runner died " + ms(died) + " after the 2nd SIGINT, all gone " + ms(gone) + " after it");
+  runner.reap();
+}
+
+TEST(RunnerFaults, IgnoredSigintStaysIgnored) {
+  Scenario s("SIGINT ignored before install stays ignored");
+  Runner runner;
+  runner.start("wait", {"--ignore-int", "--handler"});
+  ASSERT_EQ(::kill(runner.pid(), SIGINT), 0);
+  EXPECT_EQ(runner.wait_exit(200ms), std::nullopt) << "the runner ignored SIGINT";
+  EXPECT_FALSE(std::filesystem::exists(runner.dir() / "graceful.marker"));
+  expect_graceful_stop(s, runner, SIGTERM);
+}
+
 TEST(RunnerFaults, SigtermWithHandlerChainsThePreviousHandlerAfterStopping) {
   Scenario s("runner SIGTERM (termination handler, chained)");
   Runner runner;
@@ -177,6 +223,18 @@ TEST(RunnerFaults, SigintWithoutHandlerStillLeavesNothing) {
   const auto t0 = Clock::now();
   ASSERT_EQ(::kill(runner.pid(), SIGINT), 0);
   expect_orphan_cleanup(s, runner, t0, SIGINT);
+}
+
+TEST(RunnerFaults, GuardianKilledFromOutsideNeitherKillsTheRunnerNorLeaks) {
+  Scenario s("a guardian SIGKILLed from outside");
+  Runner runner;
+  runner.start("guardian-killed");  // READY: the runner survived kill() on a dead guardian
+  runner.track_services(s);
+  s.expect_gone(1000ms);  // its service (reparented away) was killed through its group
+  runner.track_guardians(s);
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(runner.pid(), SIGKILL), 0);
+  expect_orphan_cleanup(s, runner, t0, SIGKILL);
 }
 
 TEST(RunnerFaults, TestThatThrowsLeavesNothing) {
