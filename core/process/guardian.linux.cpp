@@ -154,7 +154,7 @@ void redirect(int target, StdioMode mode, int pipe_fd, int error_fd, SpawnStage 
   for (int sig : kGuardianSignals) ::sigaction(sig, &dfl, nullptr);
   sigset_t none;
   ::sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);  // NOLINT(concurrency-mt-unsafe): one thread here
 
   // execvp semantics with the child's PATH: ENOENT/ENOTDIR try the next directory, EACCES is
   // remembered and reported if nothing else works.
@@ -393,7 +393,7 @@ void guardian_main(const SpawnRequest& request, const char* const* argv, const c
   // vfork: the guardian has nothing to do until the service has exec'd, and not copying the
   // runner's page tables a second time is most of the cost of a start (test/bench). The child
   // only touches its own stack and descriptors, and never returns from service_main().
-  const pid_t leader = ::vfork();
+  const pid_t leader = ::vfork();  // NOLINT(clang-analyzer-security.insecureAPI.vfork)
   if (leader < 0) child_fail(exec_error_fd, SpawnStage::kFork, errno);
   if (leader == 0) {
     ::close(control_fd);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <system_error>
 
 #include "mirakuru/errors.hpp"
 
@@ -36,7 +37,7 @@ User lookup_user(const std::string& command, const std::string& name) {
     throw SpawnError(command, error ? error : ENOENT, "getpwnam",
                      "cannot run '" + command + "' as user '" + name +
                          "': no such user on this machine (" +
-                         std::strerror(error ? error : ENOENT) +
+                         std::generic_category().message(error ? error : ENOENT) +
                          "). Create it (useradd) or remove the `user` option.");
   }
   User user{entry.pw_uid, entry.pw_gid, entry.pw_dir ? entry.pw_dir : "/", {}};
@@ -101,7 +102,12 @@ SpawnRequest make_spawn_request(const Command& command, const Options& options) 
   for (const auto& [name, value] : options.env) env[name] = value;
 
   request.env.reserve(env.size());
-  for (const auto& [name, value] : env) request.env.push_back(name + "=" + value);
+  for (const auto& [name, value] : env) {
+    std::string entry = name;
+    entry += '=';
+    entry += value;
+    request.env.push_back(std::move(entry));
+  }
   auto path = env.find("PATH");
   request.path = path != env.end() ? path->second : "/usr/local/bin:/usr/bin:/bin";
   request.cwd = options.cwd.string();

@@ -26,7 +26,8 @@ class OutputRing {
 
 class LineAssembler {
  public:
-  static constexpr std::size_t kMaxLine = 64 * 1024;  // longer lines are cut into pieces
+  static constexpr std::size_t kMaxLine =
+      std::size_t{64} * 1024;  // longer lines are cut into pieces
 
   // Calls on_line(std::string_view) for each complete line in data (without '\n' or '\r').
   template <typename OnLine>

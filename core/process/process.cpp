@@ -70,6 +70,7 @@ void Process::on_status_eof() {
   std::lock_guard<std::mutex> lock(mutex_);
   // Without a kDone record the guardian itself died (someone SIGKILLed it): its tree was
   // reparented elsewhere; the executor falls back to signalling the group directly.
+  guardian_lost_ = !done_;
   done_ = true;
   if (!exited_) {
     exited_ = true;
@@ -80,7 +81,7 @@ void Process::on_status_eof() {
 
 Process::Snapshot Process::snapshot() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return {exited_, returncode_, done_, escalated_, closed_outputs_ >= open_outputs};
+  return {exited_, returncode_, done_, escalated_, closed_outputs_ >= open_outputs, guardian_lost_};
 }
 
 std::string Process::output(Stream stream) const {
@@ -104,7 +105,8 @@ bool Process::wait_until(const std::function<bool(const Snapshot&)>& pred,
                          std::chrono::steady_clock::time_point until) const {
   std::unique_lock<std::mutex> lock(mutex_);
   return changed_.wait_until(lock, until, [&] {
-    return pred(Snapshot{exited_, returncode_, done_, escalated_, closed_outputs_ >= open_outputs});
+    return pred(Snapshot{exited_, returncode_, done_, escalated_, closed_outputs_ >= open_outputs,
+                         guardian_lost_});
   });
 }
 

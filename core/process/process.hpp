@@ -46,6 +46,7 @@ class Process {
     bool done;       // the guardian finished (everything dead and reaped) or vanished
     bool escalated;  // kill_signal was needed
     bool outputs_closed;
+    bool guardian_lost;  // the guardian vanished without reporting (killed from outside)
   };
   Snapshot snapshot() const;
   std::string output(Stream stream) const;
@@ -67,6 +68,7 @@ class Process {
   int returncode_ = 0;
   bool done_ = false;
   bool escalated_ = false;
+  bool guardian_lost_ = false;
   int closed_outputs_ = 0;
   OutputRing out_;
   OutputRing err_;

@@ -87,13 +87,14 @@ bool drain(int fd, Stream stream, Process& process, std::vector<char>& buffer, i
 }  // namespace
 
 void Pump::run() {
-  std::vector<char> buffer(256 * 1024);
+  std::vector<char> buffer(std::size_t{256} * 1024);
   epoll_event events[64];
   for (;;) {
     const int n = ::epoll_wait(epoll_fd_, events, 64, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
-      logger()->critical("output pump: epoll_wait failed: {}", std::strerror(errno));
+      logger()->critical("output pump: epoll_wait failed: {}",
+                         std::generic_category().message(errno));
       return;
     }
     for (int i = 0; i < n; ++i) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 #include <utility>
 
 #include "process/launch.hpp"
@@ -98,7 +99,7 @@ SimpleExecutor& SimpleExecutor::start() {
       const int error = errno;
       throw SpawnError(command_.str(), error, "open log_file",
                        "cannot open log file '" + options_.log_file.string() + "' for '" +
-                           command_.str() + "': " + std::strerror(error) +
+                           command_.str() + "': " + std::generic_category().message(error) +
                            ". Check that its directory exists and is writable.");
     }
   }
@@ -127,7 +128,7 @@ SimpleExecutor& SimpleExecutor::start() {
     }
     throw SpawnError(command_.str(), failure.error, stage,
                      "cannot start '" + command_.str() + "': " + stage +
-                         " failed: " + std::strerror(failure.error) + " (errno " +
+                         " failed: " + std::generic_category().message(failure.error) + " (errno " +
                          std::to_string(failure.error) + "); " + hint);
   }
   process->spawned = spawned;
@@ -170,6 +171,12 @@ void SimpleExecutor::stop_impl(int sig, std::optional<int> expected, bool throw_
     while (::waitpid(process->spawned.guardian, nullptr, 0) < 0 && errno == EINTR) {
     }
     process->spawned.guardian = -1;
+    if (process->snapshot().guardian_lost) {
+      // Someone killed the guardian: its tree went to init. The group is all we can still reach.
+      detail::logger()->error("the guardian of '{}' was killed from outside; killing group {}",
+                              command_.str(), process->spawned.pid);
+      ::kill(-process->spawned.pid, SIGKILL);
+    }
     // Before the close: the registry may write to this descriptor until it is unregistered.
     detail::unregister_process(process.get());
     ::close(process->spawned.control_fd);

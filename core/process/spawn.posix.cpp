@@ -53,7 +53,9 @@ std::vector<std::string> path_candidates(const std::string& program, const std::
     std::string dir =
         path.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
     if (dir.empty()) dir = ".";  // POSIX: an empty PATH entry is the current directory
-    out.push_back(dir + "/" + program);
+    dir += '/';
+    dir += program;
+    out.push_back(std::move(dir));
     if (end == std::string::npos) break;
     begin = end + 1;
   }
