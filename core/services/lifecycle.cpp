@@ -1,6 +1,5 @@
 // ServiceSet start/stop: dependencies first, independent services in parallel threads, so a set
 // starts in the time of its longest dependency chain; stop in reverse, also in parallel.
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 
 #include "mirakuru/errors.hpp"
 #include "process/log.hpp"
+#include "services/interrupt.hpp"
 #include "services/scratch.hpp"
 #include "services/service_set_impl.hpp"
 
@@ -46,7 +46,7 @@ bool lost_its_port(std::exception_ptr error) {
 class Starter {
  public:
   explicit Starter(ServiceSet::Impl& impl)
-      : impl_(impl), n_(impl.spec.services.size()), phase_(n_, Phase::Pending), active_(n_) {}
+      : impl_(impl), n_(impl.spec.services.size()), phase_(n_, Phase::Pending) {}
 
   // Returns the failing service's index and error, or n_ when everything started.
   std::pair<std::size_t, std::exception_ptr> run() {
@@ -90,7 +90,7 @@ class Starter {
     std::exception_ptr error;
     try {
       prepare(i);
-      run_setup(impl_.resolved[i], active_[i]);
+      run_setup(impl_.resolved[i]);
       start_executor(i);
     } catch (...) {
       error = std::current_exception();
@@ -127,12 +127,9 @@ class Starter {
         executor = impl_.resolved[i].executor.get();
       }
       try {
-        active_[i] = executor;
         executor->start();
-        active_[i] = nullptr;
         return;
       } catch (...) {
-        active_[i] = nullptr;
         if (attempt > 0 || !has_auto_ports(impl_.spec.services[i]) ||
             !lost_its_port(std::current_exception()) || !retry_on_new_port(i)) {
           throw;
@@ -161,12 +158,11 @@ class Starter {
   }
 
   void kill_in_flight() {
+    std::vector<std::string> markers;
     for (std::size_t i = 0; i < n_; ++i) {
-      if (phase_[i] != Phase::Starting) continue;
-      SimpleExecutor* executor = active_[i].load();
-      const pid_t pid = executor ? executor->pid() : -1;
-      if (pid > 1) ::kill(-pid, SIGKILL);
+      if (phase_[i] == Phase::Starting) markers.push_back(impl_.markers[i]);
     }
+    kill_marked_processes(markers);
   }
 
   ServiceSet::Impl& impl_;
@@ -174,7 +170,6 @@ class Starter {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Phase> phase_;
-  std::vector<std::atomic<SimpleExecutor*>> active_;
   std::size_t finished_ = 0;
   bool abort_ = false;
   std::size_t failed_ = static_cast<std::size_t>(-1);
@@ -190,6 +185,7 @@ std::string inspection_note(const ServiceSet::Impl& impl, std::size_t i) {
 
 void start_services(ServiceSet::Impl& impl) {
   if (impl.attached) return;
+  impl.failed.assign(impl.failed.size(), false);  // a new attempt: clean up after it again
   auto [failed, error] = Starter(impl).run();
   if (!error) return;
   impl.failed[failed] = true;

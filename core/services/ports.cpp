@@ -100,12 +100,13 @@ PortRange auto_port_range() {
   int lo = 0;
   int hi = 0;
   if (in >> lo >> hi && lo >= 1 && hi <= 65535 && lo <= hi) ephemeral = {lo, hi};
-  // Below the ephemeral range, stay clear of the usual fixed ports (5432, 6379, 8080...).
-  const PortRange below{std::max(10000, ephemeral.first - 12000), ephemeral.first - 1};
+  // Above the ephemeral range first: hardly any well-known service lives there. Below it, stay
+  // clear of the usual fixed ports (5432, 6379, 8080...).
   const PortRange above{ephemeral.last + 1, 65535};
-  const int below_size = below.last - below.first + 1;
-  const int above_size = above.last - above.first + 1;
-  if (std::max(below_size, above_size) >= 1000) return above_size >= below_size ? above : below;
+  const PortRange below{std::max(10000, ephemeral.first - 12000), ephemeral.first - 1};
+  if (above.last - above.first + 1 >= 2000) return above;
+  if (below.last - below.first + 1 >= 1000) return below;
+  if (above.last - above.first + 1 >= 1000) return above;
   return {1024, 65535};
 }
 

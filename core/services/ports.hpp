@@ -17,7 +17,7 @@ struct PortRange {
 };
 
 // The range auto ports come from: $MIRAKURU_PORT_RANGE ("20000-29999") when set, else the
-// larger of the gaps above and below the kernel's ephemeral range (at least 1000 ports), else
+// gap above the kernel's ephemeral range (2000+ ports), else the one below (1000+), else
 // 1024-65535 (then only the lock files protect the ports).
 PortRange auto_port_range();
 

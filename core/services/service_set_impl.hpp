@@ -31,9 +31,10 @@ struct ServiceSet::Impl {
   std::vector<detail::ServiceEndpoint> endpoints;            // by index in spec.services
   std::vector<std::vector<detail::PortReservation>> leases;  // the auto ports, held
   std::vector<detail::ResolvedService> resolved;
-  std::vector<bool> failed;       // keep its tmpdir for inspection
-  std::filesystem::path scratch;  // the set's "mk-XXXXXX" directory
-  std::mutex mutex;               // endpoints/resolved while start() may re-port
+  std::vector<bool> failed;          // keep its tmpdir for inspection
+  std::vector<std::string> markers;  // MIRAKURU_SERVICE values (interrupt.hpp)
+  std::filesystem::path scratch;     // the set's "mk-XXXXXX" directory
+  std::mutex mutex;                  // endpoints/resolved while start() may re-port
 
   std::size_t index(const std::string& name) const;  // std::out_of_range naming the services
   const detail::ServiceEndpoint& endpoint(const std::string& name) const;
@@ -54,8 +55,8 @@ void start_services(ServiceSet::Impl& impl);
 void stop_services(ServiceSet::Impl& impl, bool rethrow);
 
 // Runs service i's setup commands in order; throws ProcessExitedWithError / TimeoutExpired /
-// SpawnError naming the command and showing its output. `active` is published for abort.
-void run_setup(const ResolvedService& service, std::atomic<SimpleExecutor*>& active);
+// SpawnError naming the command and showing its output.
+void run_setup(const ResolvedService& service);
 
 // Rethrows `error` as the same type with "service 'NAME': " in front and `note` after.
 [[noreturn]] void rethrow_for_service(std::exception_ptr error, const std::string& name,

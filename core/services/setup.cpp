@@ -20,18 +20,13 @@ std::string with_tail(std::string message, const std::string& tail) {
 
 }  // namespace
 
-void run_setup(const ResolvedService& service, std::atomic<SimpleExecutor*>& active) {
+void run_setup(const ResolvedService& service) {
   const std::size_t total = service.setup.size();
   for (std::size_t k = 0; k < total; ++k) {
     const Command& command = service.setup[k];
     const std::string label = "setup command " + std::to_string(k + 1) + "/" +
                               std::to_string(total) + " `" + command.str() + "`";
     SetupProcess process(command, service.options);
-    active = &process;
-    struct Clear {
-      std::atomic<SimpleExecutor*>& a;
-      ~Clear() { a = nullptr; }
-    } clear{active};
     process.start();
     const auto timeout = service.options.timeout;
     const std::optional<int> code = process.wait(timeout);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -300,6 +301,31 @@ TEST(ServiceSet, DestructorStopsEverything) {
     ASSERT_TRUE(test::alive(pid));
   }
   EXPECT_TRUE(test::gone_within(pid, std::chrono::seconds(5)));
+}
+
+}  // namespace
+}  // namespace mirakuru
+
+namespace mirakuru {
+namespace {
+
+TEST(ServiceSetUser, RunsAsTheUserWhoOwnsItsTmpdir) {
+  if (::geteuid() != 0) GTEST_SKIP() << "running as another user needs root";
+  test::TempDir logs;  // the log file is opened by the runner (root), so any directory works
+  ::setenv("MIRAKURU_LOG_DIR", logs.path().c_str(), 1);
+  auto set = test::svc_set(R"({"services": {
+    "n": {"command": "${vars.svc} --touch ${tmpdir}/pid", "user": "nobody",
+          "setup": [["sh", "-c", "id -u > ${tmpdir}/setup-uid"]],
+          "ready": {"file": {"path": "${tmpdir}/pid"}}}}})");
+  ::unsetenv("MIRAKURU_LOG_DIR");
+  set.start();
+  struct stat st {};
+  ASSERT_EQ(::stat(set.tmpdir("n").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  ASSERT_EQ(::stat((set.tmpdir("n") / "pid").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);  // created by the service itself
+  EXPECT_EQ(test::read_file(set.tmpdir("n") / "setup-uid"), "65534\n");
+  set.stop();
 }
 
 }  // namespace

@@ -6,15 +6,29 @@
 //   set.stop();                  // reverse order; the destructor does it too
 //
 // The format is documented in docs/service-sets.md and docs/service-set.schema.json.
-// Construction validates everything (ConfigError naming the JSON path) and starts nothing.
+//
+// Lifecycle:
+// - Construction validates everything (a ConfigError naming the JSON path; nothing is left
+//   behind) and starts nothing. It reserves the "auto" ports (held until destruction, so no
+//   other runner can take them), creates each service's ${tmpdir} and builds each executor.
+// - start() runs setup commands and starts the services, each in its own thread as soon as its
+//   dependencies are ready; stop() stops them dependents-first, also in parallel. Each service's
+//   tmpdir is removed by stop() (created again by the next start()) and kept when it failed.
+// - The destructor stops what runs and removes the set's directories; it never throws.
+//
+// Threads: one ServiceSet must not be used from several threads at once while start() or
+// stop() runs; the const accessors may be called concurrently otherwise. Distinct sets are
+// independent. A forked copy of the process (a GoogleTest death test) never stops, kills or
+// cleans up the services of the process that started them.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "mirakuru/simple_executor.hpp"
 
@@ -22,34 +36,52 @@ namespace mirakuru {
 
 class ServiceSet {
  public:
-  // Throws ConfigError (with the JSON path, and line/column for malformed JSON).
-  // Relative paths in a file resolve against the file's directory (${config_dir}).
+  // Reads and validates a JSON file. Throws ConfigError (what() starts with the file name, then
+  // the JSON path; line and column for malformed JSON; "did you mean" for near misses).
+  // Relative paths in the file resolve against the file's directory (${config_dir}).
   static ServiceSet from_file(const std::filesystem::path& path);
-  // `base_dir`: what relative paths resolve against (default: the current directory).
+  // The same from a parsed document. `base_dir`: what relative paths and ${config_dir} resolve
+  // against (default: the current directory).
   static ServiceSet from_json(const nlohmann::json& config,
                               const std::filesystem::path& base_dir = {});
+  // The same from JSON text (malformed text: ConfigError with line and column).
   static ServiceSet from_string(std::string_view text, const std::filesystem::path& base_dir = {});
 
+  // A moved-from set is empty: every member but the destructor and assignment throws
+  // std::logic_error.
   ServiceSet(ServiceSet&&) noexcept;
-  ServiceSet& operator=(ServiceSet&&) noexcept;
-  ~ServiceSet();  // stops everything still running; never throws
+  ServiceSet& operator=(ServiceSet&&) noexcept;  // stops what `this` ran first
+  ~ServiceSet();                                 // stops everything still running; never throws
 
-  // Starts every service in dependency order, independent ones in parallel. On a failure,
-  // stops what had started and rethrows the failing executor's error type with
-  // "service 'NAME': " at the front of what().
+  // Starts every service not yet running: setup commands, then the executor, dependencies
+  // first, independent services in parallel (the set starts in the time of its longest
+  // dependency chain). Blocks until all are ready. A service on an "auto" port that finds it
+  // taken (AlreadyRunning, or it exits with "address already in use") is retried once on a new
+  // port. On a failure, the services still starting are interrupted, what had started is
+  // stopped, and the failing executor's error is rethrown as the same type (TimeoutExpired,
+  // ProcessExitedWithError, SpawnError, AlreadyRunning...) with "service 'NAME': " at the front
+  // of what() and the service's log file and kept tmpdir at the end. Other failures (e.g. its
+  // tmpdir cannot be given to `user`) are ExecutorError. Does nothing on an attached set.
   ServiceSet& start();
-  // Stops every running service, dependents first, in parallel where the graph allows.
-  // Throws the first error (after stopping everything).
+  // Stops every started service, dependents first, in parallel where the graph allows, and
+  // removes their tmpdirs. Blocks until all are dead and reaped. Stops everything, then throws
+  // the first error (ProcessFinishedWithError for an unexpected exit code), prefixed like
+  // start()'s. Does nothing on an attached set or in a forked copy of the owner.
   ServiceSet& stop();
-  bool running() const;  // every service is running
+  // True when every service is running (an attached set: always true — its owner runs them).
+  bool running() const;
 
-  // Endpoints: available from construction (ports are allocated then). Unknown name:
-  // std::out_of_range naming the services that exist.
-  int port(const std::string& name) const;
+  // Endpoints: available from construction (ports are allocated then; a retry in start() may
+  // change a port). Unknown name: std::out_of_range naming the services that exist.
+  int port(const std::string& name) const;  // std::out_of_range when it has no "port"
   int port(const std::string& name, const std::string& port_name) const;  // "ports": {...}
-  std::string host(const std::string& name) const;
-  std::string url(const std::string& name) const;  // http://HOST:PORT
+  std::string host(const std::string& name) const;                        // default "127.0.0.1"
+  std::string url(const std::string& name) const;                         // http://HOST:PORT
   std::filesystem::path tmpdir(const std::string& name) const;
+  // The service's executor (a TcpExecutor, OutputExecutor... as its "ready" says). The
+  // reference stays valid until the set is destroyed, except that a port retry in start()
+  // replaces the executor of that service (and of the services using its port). An attached
+  // set throws std::logic_error.
   SimpleExecutor& executor(const std::string& name);
   const SimpleExecutor& executor(const std::string& name) const;
 
@@ -58,16 +90,16 @@ class ServiceSet {
   std::filesystem::path log_file(const std::string& name) const;
 
   // The endpoints of every service as JSON: {"NAME": {"port", "ports", "host", "url",
-  // "tmpdir", "log_file"}}. A parent process publishes this so that a forked/re-executed
-  // copy (a GoogleTest death test) can attach() to it.
+  // "tmpdir", "log_file", "order"}} ("port": null without one). A parent process publishes
+  // this so that a forked/re-executed copy (a GoogleTest death test) can attach() to it.
   nlohmann::json endpoints() const;
-  // A read-only view of services another process runs: port/host/url/tmpdir/log_file work;
-  // start() and stop() do nothing (the owner starts and stops them); executor() throws
-  // std::logic_error.
+  // A read-only view of services another process runs: port/host/url/tmpdir/log_file/names
+  // work; start() and stop() do nothing (the owner starts and stops them); executor() throws
+  // std::logic_error. Throws ConfigError when `endpoints` is not what endpoints() returns.
   static ServiceSet attach(const nlohmann::json& endpoints);
   bool attached() const;
 
-  // Service names in start order (dependencies first).
+  // Service names in start order (dependencies first; ties by name).
   std::vector<std::string> names() const;
   std::size_t size() const;
 
