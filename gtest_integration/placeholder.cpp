@@ -1,2 +1,0 @@
-// Replaced by the GoogleTest layer (environments, fixtures).
-namespace mirakuru::gtest {}

@@ -1,0 +1,263 @@
+#include "scope.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "death_test.hpp"
+#include "report.hpp"
+
+namespace mirakuru::gtest::detail {
+namespace {
+
+// XML attribute names allow few characters; service names may hold more.
+std::string property_key(const std::string& service, const char* what) {
+  std::string key = "mirakuru." + service + "." + what;
+  for (char& c : key) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.';
+    if (!ok) c = '_';
+  }
+  return key;
+}
+
+std::string log_paths(const ServiceSet& set) {
+  std::string out;
+  for (const auto& name : set.names()) {
+    try {
+      out += "  " + name + ": " + set.log_file(name).string() + "\n";
+    } catch (const std::exception&) {
+      // A service without a log file has nothing to point at.
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Scope::Scope(std::string key, Level level, std::string source, Factory factory)
+    : key_(std::move(key)),
+      level_(level),
+      source_(std::move(source)),
+      factory_(std::move(factory)) {}
+
+Scope::Scope(std::string key, Level level, ServiceSet set)
+    : key_(std::move(key)),
+      level_(level),
+      source_("a ServiceSet"),
+      set_(std::make_unique<ServiceSet>(std::move(set))) {}
+
+Scope::~Scope() {
+  unwatch(this);
+  // GoogleTest deletes environments during static destruction, possibly after the core's own
+  // statics are gone: a set must not run its destructor then. Stopping happened in TearDown.
+  if (level_ == Level::Environment) {
+    immortalize(std::move(set_));
+    immortalize(std::move(attached_));
+  }
+}
+
+std::string Scope::set_up(std::string label) {
+  label_ = std::move(label);
+  error_.clear();
+  started_ = false;
+  skipped_ = false;
+  attached_.reset();
+  reported_.clear();
+
+  if (in_death_test_child()) {
+    // The parent runs the services; starting a second copy here would race it for ports and
+    // files, and stopping anything would kill the parent's.
+    if (auto endpoints = published(key_)) {
+      try {
+        attached_ = std::make_unique<ServiceSet>(ServiceSet::attach(*endpoints));
+        started_ = true;
+      } catch (const std::exception& e) {
+        error_ = "cannot attach to the parent's services in this death-test child: " +
+                 std::string(e.what());
+      }
+    } else {
+      error_ = "this death-test child found no services published by its parent process (" +
+               std::string(kEndpointsVariable) + " has no '" + key_ +
+               "'); were they started in the parent?";
+    }
+    return {};  // only services() reports it: the child may not need the services at all
+  }
+
+  if (level_ == Level::Environment &&
+      ::testing::UnitTest::GetInstance()->test_to_run_count() == 0) {
+    skipped_ = true;
+    return {};
+  }
+
+  try {
+    if (factory_) set_ = std::make_unique<ServiceSet>(factory_());
+    if (!set_) throw std::logic_error("no service set to start");
+    set_->start();
+    started_ = true;
+  } catch (const std::exception& e) {
+    error_ = "mirakuru: the services of " + label_ + " (from " + source_ + ") did not start:\n" +
+             e.what();
+  } catch (...) {
+    error_ = "mirakuru: the services of " + label_ + " (from " + source_ +
+             ") did not start: unknown exception";
+  }
+  if (!started_) {
+    if (set_) {
+      std::string paths = log_paths(*set_);
+      if (!paths.empty()) error_ += "\nFull logs:\n" + paths;
+      if (factory_) set_.reset();  // start() stopped what it had started
+    }
+    return error_;
+  }
+
+  try {
+    record_properties();
+    publish(key_, set_->endpoints());
+  } catch (const std::exception& e) {
+    error_ = "mirakuru: the services of " + label_ + " started, but publishing their endpoints " +
+             "failed: " + e.what();
+    std::string stop_error = stop_owned();
+    started_ = false;
+    return error_ + (stop_error.empty() ? "" : "\n" + stop_error);
+  }
+  if (level_ != Level::Test) watch(this);
+  return {};
+}
+
+std::string Scope::tear_down() {
+  unwatch(this);
+  if (attached_) {
+    attached_.reset();
+    started_ = false;
+    return {};
+  }
+  if (!started_) {
+    if (factory_) set_.reset();
+    return {};
+  }
+  started_ = false;
+  try {
+    unpublish(key_);
+  } catch (const std::exception&) {
+    // A stale entry is ignored by children (they check the publisher's pid).
+  }
+  return stop_owned();
+}
+
+std::string Scope::stop_owned() noexcept {
+  std::string error;
+  try {
+    if (set_) set_->stop();
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    if (reported_dead(what)) {
+      // Its death already failed a test; failing TearDown for the same exit says nothing new.
+      print("[ mirakuru ] stopping the services of " + label_ + ": " +
+            what.substr(0, what.find('\n')) + " (its death was reported above)\n");
+    } else {
+      error = "mirakuru: stopping the services of " + label_ + " failed:\n" + what;
+    }
+  } catch (...) {
+    error = "mirakuru: stopping the services of " + label_ + " failed: unknown exception";
+  }
+  // Destroyed now, while the core is surely alive; a given set is kept for the next run.
+  if (factory_) set_.reset();
+  return error;
+}
+
+bool Scope::reported_dead(const std::string& stop_error) const {
+  // ServiceSet::stop() puts "service 'NAME': " in front of the failing service's error.
+  const std::string prefix = "service '";
+  if (stop_error.rfind(prefix, 0) != 0) return false;
+  auto end = stop_error.find('\'', prefix.size());
+  if (end == std::string::npos) return false;
+  std::string name = stop_error.substr(prefix.size(), end - prefix.size());
+  for (const auto& [dead, pid] : reported_) {
+    if (dead == name) return true;
+  }
+  return false;
+}
+
+ServiceSet& Scope::services() {
+  if (attached_) return *attached_;
+  if (started_ && set_) return *set_;
+  std::string why;
+  if (skipped_) {
+    why = "nothing was started: no test of this run (shard, --gtest_filter) needed them";
+  } else if (!error_.empty()) {
+    why = error_;
+  } else {
+    why = "they run only between the scope's SetUp and TearDown";
+  }
+  throw std::logic_error("mirakuru::gtest: no services for " + (label_.empty() ? source_ : label_) +
+                         ": " + why);
+}
+
+void Scope::record_properties() {
+  for (const auto& name : set_->names()) {
+    try {
+      ::testing::Test::RecordProperty(property_key(name, "port"), set_->port(name));
+    } catch (const std::exception&) {
+      // No port configured for this service.
+    }
+    try {
+      ::testing::Test::RecordProperty(property_key(name, "log"), set_->log_file(name).string());
+    } catch (const std::exception&) {
+      // No log file for this service.
+    }
+  }
+}
+
+std::vector<std::string> Scope::take_deaths(const std::string& when) {
+  std::vector<std::string> deaths;
+  if (!started_ || !set_ || attached_) return deaths;
+  for (const auto& name : set_->names()) {
+    const SimpleExecutor& ex = std::as_const(*set_).executor(name);
+    pid_t pid = ex.pid();
+    // stop()/kill() reset pid() to -1: only a process that ended by itself is reported.
+    if (pid <= 0 || ex.running()) continue;
+    if (!reported_.emplace(name, pid).second) continue;
+    auto rc = ex.returncode();
+    std::string msg =
+        "mirakuru: service '" + name + "' of " + label_ + " (pid " + std::to_string(pid) + ") " +
+        (rc ? describe_exit(*rc) : std::string("is no longer running")) + " " + when + ".\n";
+    std::size_t lines = log_tail_lines() > 0 ? log_tail_lines() : 20;
+    std::string out = tail(ex.output(), lines, "    ");
+    std::string err = tail(ex.err_output(), lines, "    ");
+    if (!out.empty()) msg += "  stdout (last lines):\n" + out;
+    if (!err.empty()) msg += "  stderr (last lines):\n" + err;
+    if (out.empty() && err.empty()) msg += "  (it wrote no output)\n";
+    try {
+      msg += "  full log: " + set_->log_file(name).string() + "\n";
+    } catch (const std::exception&) {
+      // No log file configured.
+    }
+    deaths.push_back(std::move(msg));
+  }
+  return deaths;
+}
+
+std::string Scope::log_tails(std::size_t lines) const {
+  if (!started_ || !set_ || attached_) return {};
+  std::string out;
+  for (const auto& name : set_->names()) {
+    std::filesystem::path log;
+    try {
+      log = set_->log_file(name);
+    } catch (const std::exception&) {
+      // Fall back to the captured output below.
+    }
+    const SimpleExecutor& ex = set_->executor(name);
+    std::string state = ex.running() ? "running" : "not running";
+    out += "[ mirakuru ] service '" + name + "' of " + label_ + " (" + state + ")";
+    out += log.empty() ? std::string("\n") : ", log " + log.string() + "\n";
+    if (lines == 0) continue;
+    std::string text = log.empty() ? std::string() : file_tail(log, lines, "    ");
+    if (text.empty()) text = tail(ex.output() + ex.err_output(), lines, "    ");
+    out += text.empty() ? "    (no output)\n" : text;
+  }
+  return out;
+}
+
+}  // namespace mirakuru::gtest::detail

@@ -1,0 +1,80 @@
+// One set of services bound to a GoogleTest scope (the run, a test suite, a test): builds the
+// set when the scope is set up, starts it — or, in a death-test child, attaches to the
+// parent's — and turns every exception into a message for a GoogleTest failure.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mirakuru/gtest.hpp"
+
+namespace mirakuru::gtest::detail {
+
+enum class Level { Environment, Suite, Test };
+
+class Scope {
+ public:
+  using Factory = std::function<ServiceSet()>;
+
+  // `key` names the scope in the published endpoints (stable across a death-test re-exec);
+  // `source` says where the config comes from, for messages. `factory` runs at each set_up.
+  Scope(std::string key, Level level, std::string source, Factory factory);
+  // A ready set, reused by every set_up.
+  Scope(std::string key, Level level, ServiceSet set);
+  ~Scope();
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+
+  // Builds and starts the set (or attaches in a death-test child), records the properties and
+  // publishes the endpoints. Returns "" or the error message. Never throws.
+  std::string set_up(std::string label);
+  // Stops the set (nothing in a death-test child). Returns "" or the error. Never throws.
+  std::string tear_down();
+
+  // Throws std::logic_error (saying why) when no set is usable.
+  ServiceSet& services();
+
+  bool started() const { return started_; }
+  const std::string& error() const { return error_; }
+  const std::string& label() const { return label_; }
+
+  // Services that exited by themselves since the last call, as failure messages (`when` says
+  // where the run was, e.g. "during test A.B"). Each death is reported once.
+  std::vector<std::string> take_deaths(const std::string& when);
+  // The last `lines` lines of each service's log, with its path ("" when not started here).
+  std::string log_tails(std::size_t lines) const;
+
+ private:
+  void record_properties();
+  std::string stop_owned() noexcept;
+  bool reported_dead(const std::string& stop_error) const;
+
+  std::string key_;
+  Level level_;
+  std::string source_;
+  Factory factory_;                       // empty: set_ was given and is reused
+  std::unique_ptr<ServiceSet> set_;       // the owned set (null between runs when built)
+  std::unique_ptr<ServiceSet> attached_;  // death-test child: the parent's endpoints
+  std::string label_;
+  std::string error_;
+  bool started_ = false;
+  bool skipped_ = false;  // nothing to run in this shard
+  std::set<std::pair<std::string, pid_t>> reported_;
+};
+
+// Scopes whose services run right now, for the test listener (environments and suites).
+void watch(Scope* scope);
+void unwatch(Scope* scope);
+std::vector<Scope*> watched();
+
+// Keeps `set` alive until the process ends, without running its destructor: used by
+// destructors that may run during static destruction, when the core may already be gone.
+void immortalize(std::unique_ptr<ServiceSet> set);
+
+}  // namespace mirakuru::gtest::detail

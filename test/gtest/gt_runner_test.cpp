@@ -1,0 +1,287 @@
+// Runs the GoogleTest-layer test binaries as subprocesses and checks what GoogleTest's own
+// machinery does with them: exit status, output, and that no service outlives the runner.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <string>
+
+#include "gt_support.hpp"
+
+namespace {
+
+using mirakuru::gtest_test::markers;
+using mirakuru::gtest_test::run;
+using mirakuru::gtest_test::RunResult;
+using mirakuru::gtest_test::tagged;
+using mirakuru::gtest_test::two_servers;
+using mirakuru::gtest_test::write_config;
+using mirakuru::test::gone_within;
+using mirakuru::test::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kConsumer = GT_MAIN_CONSUMER;
+const std::string kFailFixtures = GT_FAIL_FIXTURES;
+const std::string kDeath = GT_DEATH_TEST;
+
+class GtestLayerRunner : public ::testing::Test {
+ protected:
+  GtestLayerRunner() {
+    std::filesystem::create_directory(marker_dir_);
+    config_ = write_config(dir_.path(), two_servers(marker_dir_.string()));
+  }
+
+  // Every server a run started must be gone and, unless told otherwise, stopped cleanly.
+  void ExpectAllStopped(bool clean = true) {
+    for (const auto& m : markers(marker_dir_)) {
+      EXPECT_TRUE(gone_within(m.pid, std::chrono::seconds(5))) << m.name << " " << m.pid;
+      if (clean) {
+        EXPECT_TRUE(m.stopped()) << m.name << " was not stopped gracefully";
+      }
+    }
+  }
+
+  // Runs a test binary with its markers and logs in this test's directory.
+  RunResult Run(const std::vector<std::string>& argv, std::map<std::string, std::string> env = {},
+                std::chrono::seconds timeout = std::chrono::seconds(60),
+                const std::string& signal_when = "", int sig = SIGINT) const {
+    env["GT_MARKER_DIR"] = marker_dir_.string();
+    env["MIRAKURU_LOG_DIR"] = dir_.path().string();
+    return run(argv, env, timeout, signal_when, sig);
+  }
+
+  static std::string Show(const RunResult& r) {
+    return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
+           ", output:\n" + r.output;
+  }
+
+  TempDir dir_;
+  std::filesystem::path marker_dir_ = dir_.path() / "markers";
+  std::filesystem::path config_;
+};
+
+TEST_F(GtestLayerRunner, MainWithServicesFlag) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(), "--gtest_filter=Consumer.*"});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("[  PASSED  ] 2 tests"));
+  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
+  EXPECT_EQ(markers(marker_dir_, "beta").size(), 1u);
+  ExpectAllStopped();
+}
+
+TEST_F(GtestLayerRunner, MainWithServicesFlagAsTwoArguments) {
+  auto r = Run({kConsumer, "--mirakuru_services", config_.string(), "--gtest_filter=Consumer.*"});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
+  ExpectAllStopped();
+}
+
+TEST_F(GtestLayerRunner, MainWithEnvironmentVariableListingTwoFiles) {
+  nlohmann::json gamma = {
+      {"services", {{"gamma", mirakuru::gtest_test::server("gamma", marker_dir_.string())}}}};
+  auto second = write_config(dir_.path(), gamma, "gamma.json");
+  auto r = Run({kConsumer, "--gtest_filter=Consumer.*"},
+               {{"MIRAKURU_SERVICES", config_.string() + ":" + second.string()}});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
+  EXPECT_EQ(markers(marker_dir_, "gamma").size(), 1u);  // the second environment ran too
+  ExpectAllStopped();
+}
+
+TEST_F(GtestLayerRunner, ServiceFailingToStartFailsTheRunAndLeavesNothing) {
+  auto failing = write_config(dir_.path(), two_servers(marker_dir_.string(), 3), "failing.json");
+  auto r = Run({kConsumer, "--mirakuru_services=" + failing.string()});
+  EXPECT_EQ(r.exit_code, 1) << Show(r);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_THAT(r.output, HasSubstr("beta"));
+  EXPECT_THAT(r.output, HasSubstr("failing on purpose with exit code 3"));  // its output tail
+  EXPECT_THAT(r.output, HasSubstr("did not start"));
+  EXPECT_THAT(r.output, Not(HasSubstr("GT_PID")));  // no test body ran
+  ASSERT_EQ(markers(marker_dir_, "alpha").size(), 1u);
+  EXPECT_TRUE(markers(marker_dir_, "alpha")[0].stopped());  // stopped by the layer, not killed
+  ExpectAllStopped(/*clean=*/false);                        // beta exited by itself
+}
+
+TEST_F(GtestLayerRunner, FixturesFailingToStartFailEachTest) {
+  auto r = Run({kFailFixtures});
+  EXPECT_EQ(r.exit_code, 1) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] FailingSuite.First"));
+  EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] FailingSuite.Second"));
+  EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] FailingPerTest.Body"));
+  EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] MissingFile.Body"));
+  EXPECT_THAT(r.output, HasSubstr("/nonexistent/mirakuru/services.json"));
+  EXPECT_THAT(r.output, HasSubstr("[       OK ] Unaffected.Passes"));
+  EXPECT_THAT(r.output, HasSubstr("failing on purpose with exit code 3"));
+  EXPECT_THAT(r.output, Not(HasSubstr("BODY RAN")));
+  EXPECT_EQ(markers(marker_dir_, "suite_ok").size(), 1u);  // the suite tried once
+  EXPECT_EQ(markers(marker_dir_, "test_ok").size(), 1u);
+  ExpectAllStopped(/*clean=*/false);
+  for (const auto& m : markers(marker_dir_)) {
+    if (m.name.find("_ok") != std::string::npos) {
+      EXPECT_TRUE(m.stopped()) << m.name;
+    }
+  }
+}
+
+TEST_F(GtestLayerRunner, RepeatKeepsTheEnvironmentByDefault) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(),
+                "--gtest_filter=Consumer.PrintsPid", "--gtest_repeat=3"});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  auto pids = tagged(r.output, "GT_PID alpha=");
+  ASSERT_EQ(pids.size(), 3u) << r.output;
+  EXPECT_EQ(std::set<std::string>(pids.begin(), pids.end()).size(), 1u);
+  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
+  ExpectAllStopped();
+}
+
+TEST_F(GtestLayerRunner, RepeatRecreatesTheEnvironmentWhenAsked) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(),
+                "--gtest_filter=Consumer.PrintsPid", "--gtest_repeat=3",
+                "--gtest_recreate_environments_when_repeating"});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  auto pids = tagged(r.output, "GT_PID alpha=");
+  ASSERT_EQ(pids.size(), 3u) << r.output;
+  EXPECT_EQ(std::set<std::string>(pids.begin(), pids.end()).size(), 3u);
+  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 3u);
+  ExpectAllStopped();
+}
+
+TEST_F(GtestLayerRunner, ShuffleRuns) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(), "--gtest_filter=Consumer.*",
+                "--gtest_shuffle", "--gtest_random_seed=7", "--gtest_repeat=2"});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
+  ExpectAllStopped();
+}
+
+TEST_F(GtestLayerRunner, ThreeShardsRunEachTestOnceAndAnEmptyShardStartsNothing) {
+  // Consumer.* has two tests, so one of the three shards has none.
+  int passed = 0;
+  int empty_shards = 0;
+  for (int shard = 0; shard < 3; ++shard) {
+    auto before = markers(marker_dir_, "alpha").size();
+    auto r =
+        Run({kConsumer, "--mirakuru_services=" + config_.string(), "--gtest_filter=Consumer.*"},
+            {{"GTEST_TOTAL_SHARDS", "3"},
+             {"GTEST_SHARD_INDEX", std::to_string(shard)},
+             {"GTEST_SHARD_STATUS_FILE", (dir_.path() / "shard_status").string()}});
+    ASSERT_EQ(r.exit_code, 0) << "shard " << shard << ": " << Show(r);
+    auto ran = tagged(r.output, "[       OK ] ").size();
+    passed += static_cast<int>(ran);
+    auto started = markers(marker_dir_, "alpha").size() - before;
+    if (ran == 0) {
+      ++empty_shards;
+      EXPECT_EQ(started, 0u) << "an empty shard started services";
+    } else {
+      EXPECT_EQ(started, 1u);
+    }
+  }
+  EXPECT_EQ(passed, 2);
+  EXPECT_EQ(empty_shards, 1);
+  ExpectAllStopped();
+}
+
+TEST_F(GtestLayerRunner, FilterSelectingNothingStartsNothing) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(), "--gtest_filter=Nope.*"});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_TRUE(markers(marker_dir_).empty());
+}
+
+TEST_F(GtestLayerRunner, ServiceKilledMidTestFailsThatTestNamingIt) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(), "--gtest_filter=Killer.*",
+                "--mirakuru_log_tail=5"},
+               {{"GT_KILL", "1"}});
+  EXPECT_EQ(r.exit_code, 1) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("GT_KILLED alpha"));
+  EXPECT_THAT(r.output, HasSubstr("service 'alpha'"));
+  EXPECT_THAT(r.output, HasSubstr("SIGKILL"));
+  EXPECT_THAT(r.output, HasSubstr("during test Killer.KillsAlpha"));
+  EXPECT_THAT(r.output, HasSubstr("gt_server alpha listening on"));  // its output tail
+  EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] Killer.KillsAlpha"));
+  EXPECT_THAT(r.output, HasSubstr("[ mirakuru ] service 'beta'"));  // log tails of the others
+  auto beta = markers(marker_dir_, "beta");
+  ASSERT_EQ(beta.size(), 1u);
+  EXPECT_TRUE(beta[0].stopped());
+  ExpectAllStopped(/*clean=*/false);
+}
+
+TEST_F(GtestLayerRunner, PortsAndLogsAreRecordedAsProperties) {
+  auto report = dir_.path() / "report.json";
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(),
+                "--gtest_filter=Consumer.PrintsPid", "--gtest_output=json:" + report.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  auto ports = tagged(r.output, "GT_PORT alpha=");
+  ASSERT_EQ(ports.size(), 1u);
+  std::ifstream in(report);
+  auto doc = nlohmann::json::parse(in);
+  ASSERT_TRUE(doc.contains("mirakuru.alpha.port")) << doc.dump(2);
+  EXPECT_EQ(doc["mirakuru.alpha.port"].get<std::string>(), ports[0]);
+  ASSERT_TRUE(doc.contains("mirakuru.beta.log"));
+  EXPECT_FALSE(doc["mirakuru.beta.log"].get<std::string>().empty());
+}
+
+TEST_F(GtestLayerRunner, DeathTestsThreadsafeStyleStartNothingInTheChild) {
+  auto r = Run({kDeath, "--gtest_death_test_style=threadsafe"});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("[  PASSED  ] 4 tests"));
+  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
+  EXPECT_EQ(markers(marker_dir_, "suite_svc").size(), 1u);
+  EXPECT_EQ(markers(marker_dir_, "test_svc").size(), 1u);
+  ExpectAllStopped();
+}
+
+TEST_F(GtestLayerRunner, DeathTestsFastStyle) {
+  auto r = Run({kDeath, "--gtest_death_test_style=fast"});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("[  PASSED  ] 4 tests"));
+  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
+  ExpectAllStopped();
+}
+
+TEST_F(GtestLayerRunner, LogTailLengthIsConfigurable) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(), "--gtest_filter=Killer.*",
+                "--mirakuru_log_tail=0"},
+               {{"GT_KILL", "1"}});
+  EXPECT_EQ(r.exit_code, 1) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("[ mirakuru ] service 'beta'"));
+  EXPECT_THAT(r.output, Not(HasSubstr("gt_server beta listening on")));
+}
+
+TEST_F(GtestLayerRunner, SigintStopsTheServicesGracefully) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(), "--gtest_filter=Waiter.*"},
+               {{"GT_BLOCK", "1"}}, std::chrono::seconds(60), "GT_BLOCKING", SIGINT);
+  EXPECT_FALSE(r.timed_out) << Show(r);
+  EXPECT_EQ(r.exit_code, -SIGINT) << Show(r);
+  EXPECT_THAT(r.output, Not(HasSubstr("not interrupted")));
+  ASSERT_EQ(markers(marker_dir_).size(), 2u) << Show(r);
+  ExpectAllStopped();  // "stopped": each got its SIGTERM stop sequence, not the guardian's kill
+}
+
+TEST_F(GtestLayerRunner, HelpMentionsTheServicesFlag) {
+  auto r = Run({kConsumer, "--help"});
+  EXPECT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("--mirakuru_services=FILE"));
+  EXPECT_TRUE(markers(marker_dir_).empty());
+}
+
+TEST_F(GtestLayerRunner, MalformedFlagIsAnError) {
+  auto r = Run({kConsumer, "--mirakuru_services="});
+  EXPECT_EQ(r.exit_code, 1) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("--mirakuru_services needs a file"));
+}
+
+TEST_F(GtestLayerRunner, CtestJ8OverADiscoveredSuiteWithAutoPorts) {
+  auto r = Run({GT_CTEST, "--test-dir", GT_BINARY_DIR, "-R", "^gt_global_env\\.", "-j8",
+                "--output-on-failure", "--timeout", "60"},
+               {}, std::chrono::seconds(150));
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("100% tests passed"));
+  EXPECT_THAT(r.output, HasSubstr("out of 8"));
+  // Each test process started its own pair and stopped it.
+  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 8u);
+  ExpectAllStopped();
+}
+
+}  // namespace
