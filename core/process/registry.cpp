@@ -98,7 +98,8 @@ std::vector<StopRequest> request_stop_all() {
     }
     // The guardian escalates on its own after the grace; the margin only bounds the wait for
     // a guardian that someone else killed meanwhile.
-    asked.push_back({std::move(process),
+    const pid_t pid = process->spawned.pid;  // written once, before registration
+    asked.push_back({std::move(process), pid,
                      std::chrono::steady_clock::now() + grace * 2 + std::chrono::seconds(5)});
   }
   return asked;

@@ -33,6 +33,7 @@ void unregister_process(const Process* process);
 
 struct StopRequest {
   std::shared_ptr<Process> process;
+  pid_t pid;                                       // the service (for messages)
   std::chrono::steady_clock::time_point deadline;  // by when its guardian must be done
 };
 

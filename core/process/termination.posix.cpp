@@ -112,9 +112,8 @@ void stop_everything(int sig) {
           request.process->wait_until([](const auto& s) { return s.done; }, request.deadline);
       if (!done) {
         detail::logger()->error(
-            "pid {} (guardian {}) was not stopped in time; its guardian "
-            "will kill it once this runner is gone",
-            request.process->spawned.pid, request.process->spawned.guardian);
+            "pid {} was not stopped in time; its guardian will kill it once this runner is gone",
+            request.pid);
       }
       ++stopped;
     }
