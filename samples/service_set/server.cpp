@@ -1,0 +1,74 @@
+// ./server --port PORT --db DB_PORT — the "api" service of the sample service set: an HTTP API
+// in front of the "db" service (redis).
+//
+//   GET  /health    200 "ok" when the database answers, 503 otherwise
+//   GET  /greeting  $GREETING (set by the service set from its vars)
+//   GET  /schema    the schema version ./migrate wrote
+//   POST /visits    counts one visit, answers the count
+//
+// Stops on SIGINT or SIGTERM and exits 0.
+#include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "redis_wire.hpp"
+
+int main(int argc, char** argv) {
+  const auto port = sample::flag(argc, argv, "port");
+  const auto db = sample::flag(argc, argv, "db");
+  if (!port || !db) {
+    std::fprintf(stderr, "usage: server --port PORT --db DB_PORT\n");
+    return 2;
+  }
+  const int db_port = std::stoi(*db);
+
+  // Block the stop signals in every thread; one thread waits for them and stops the server.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  httplib::Server server;
+  server.Get("/health", [&](const httplib::Request&, httplib::Response& res) {
+    const auto pong = sample::redis_command(db_port, {"PING"});
+    res.status = pong.ok ? 200 : 503;
+    res.set_content(pong.ok ? "ok" : pong.value, "text/plain");
+  });
+  server.Get("/greeting", [](const httplib::Request&, httplib::Response& res) {
+    const char* greeting = std::getenv("GREETING");
+    res.set_content(greeting ? greeting : "", "text/plain");
+  });
+  server.Get("/schema", [&](const httplib::Request&, httplib::Response& res) {
+    const auto version = sample::redis_command(db_port, {"GET", "schema_version"});
+    res.status = version.ok && !version.nil ? 200 : 500;
+    res.set_content(version.nil ? "not migrated" : version.value, "text/plain");
+  });
+  server.Post("/visits", [&](const httplib::Request&, httplib::Response& res) {
+    const auto count = sample::redis_command(db_port, {"INCR", "visits"});
+    res.status = count.ok ? 200 : 500;
+    res.set_content(count.value, "text/plain");
+  });
+
+  if (!server.bind_to_port("127.0.0.1", std::stoi(*port))) {
+    std::fprintf(stderr, "server: cannot bind 127.0.0.1:%s\n", port->c_str());
+    return 1;
+  }
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    server.stop();
+  });
+  std::printf("server: listening on 127.0.0.1:%s, database on port %d\n", port->c_str(), db_port);
+  std::fflush(stdout);
+  const bool clean = server.listen_after_bind();
+  if (!clean) ::kill(::getpid(), SIGTERM);  // wakes the stopper (the signal is blocked: pending)
+  stopper.join();
+  return clean ? 0 : 1;
+}
