@@ -1,10 +1,35 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds mirakuru-cpp (release preset) and runs the whole test suite:
 # unit, executors, service sets, GoogleTest layer, faults, samples, consumer builds and the
-# benchmarks' smoke runs.
+# benchmarks' smoke runs. Then checks that the suite left no process behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 third_party/install-deps.sh
 cmake --preset release
 cmake --build --preset release
-ctest --preset release "$@"
+
+before=$(mktemp)
+trap 'rm -f "$before"' EXIT
+ps -eo pid= | sort -n >"$before"
+
+status=0
+ctest --preset release "$@" || status=$?
+
+# Anything started during the suite that still runs is a leak: every service must be gone
+# within a second of its runner's end.
+leaks=""
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  leaks=$(ps -eo pid=,ppid=,stat=,args= | awk -v self=$$ 'NR==FNR {old[$1]=1; next}
+           !($1 in old) && $1 != self && $2 != self' "$before" - |
+          grep -E 'mk_|redis|postgres|http\.server|sleep|consumer_test|mirakuru|gt_|sample' || true)
+  [ -z "$leaks" ] && break
+  sleep 0.3
+done
+if [ -n "$leaks" ]; then
+  echo "run-all: processes left running after the suite:" >&2
+  echo "$leaks" >&2
+  status=1
+else
+  echo "run-all: no process left behind"
+fi
+exit $status
