@@ -6,12 +6,8 @@
 #include <exception>
 
 #include "main_flags.hpp"
+#include "mirakuru/cleanup.hpp"
 #include "mirakuru/gtest.hpp"
-
-#if __has_include(<mirakuru/cleanup.hpp>)
-#include <mirakuru/cleanup.hpp>
-#define MIRAKURU_GTEST_HAS_TERMINATION_HANDLER 1
-#endif
 
 int main(int argc, char** argv) {
   // The runner has threads (the output pump); GoogleTest's "fast" death tests fork it as is.
@@ -37,7 +33,6 @@ int main(int argc, char** argv) {
     ::testing::AddGlobalTestEnvironment(new mirakuru::gtest::ServiceEnvironment(file));
   }
 
-#ifdef MIRAKURU_GTEST_HAS_TERMINATION_HANDLER
   // Ctrl-C or a CI timeout's SIGTERM stops the services gracefully before the runner dies.
   try {
     mirakuru::install_termination_handler();
@@ -45,10 +40,5 @@ int main(int argc, char** argv) {
     // The guardians still kill every service when the runner dies; only grace is lost.
     std::fprintf(stderr, "mirakuru: no graceful SIGINT/SIGTERM handling: %s\n", e.what());
   }
-#else
-  // GAP: the core does not offer mirakuru::install_termination_handler() (<mirakuru/cleanup.hpp>)
-  // yet; until it does, SIGINT/SIGTERM leave the cleanup to the per-process guardians (which
-  // kill every service within a second of the runner's death).
-#endif
   return RUN_ALL_TESTS();
 }

@@ -39,6 +39,12 @@ TEST(DeathEnv, ParentServiceSurvivesTheChild) {
   EXPECT_EQ(ask(mirakuru::gtest::services().port("alpha")), "alpha");
 }
 
+// A second environment, built from a ServiceSet: the child finds it by registration order.
+TEST(DeathEnv, ChildReachesTheSecondEnvironment) {
+  EXPECT_EXIT(exit_if_answers(mirakuru::gtest::services(1), "gamma_svc"),
+              ::testing::ExitedWithCode(0), "");
+}
+
 class DeathSuite : public mirakuru::gtest::SuiteServices<DeathSuite> {
  public:
   static nlohmann::json ServicesConfig() { return one("suite_svc"); }
@@ -64,5 +70,7 @@ TEST_F(DeathPerTest, ChildReachesTheTestsService) {
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new mirakuru::gtest::ServiceEnvironment(one("alpha")));
+  ::testing::AddGlobalTestEnvironment(
+      new mirakuru::gtest::ServiceEnvironment(mirakuru::ServiceSet::from_json(one("gamma_svc"))));
   return RUN_ALL_TESTS();
 }

@@ -31,6 +31,25 @@ TEST(Consumer, PrintsPid) {
   EXPECT_EQ(ask(set.port("alpha")), "alpha");
 }
 
+// gtest_main makes "threadsafe" the default death-test style (the runner has threads).
+TEST(Style, DeathTestsAreThreadsafeByDefault) {
+#ifdef GTEST_FLAG_GET
+  EXPECT_EQ(GTEST_FLAG_GET(death_test_style), "threadsafe");
+#else
+  EXPECT_EQ(::testing::GTEST_FLAG(death_test_style), "threadsafe");
+#endif
+}
+
+// The re-executed child gets the same --mirakuru_services but starts nothing: it attaches.
+TEST(Style, DeathTestChildAttachesToTheParentsServices) {
+  EXPECT_EXIT(
+      {
+        auto& set = mirakuru::gtest::services();
+        std::_Exit(set.attached() && ask(set.port("alpha")) == "alpha" ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
 // Kills alpha behind the library's back; the layer must fail this test naming the service.
 TEST(Killer, KillsAlpha) {
   if (std::getenv("GT_KILL") == nullptr) GTEST_SKIP() << "only with GT_KILL=1";

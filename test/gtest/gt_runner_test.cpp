@@ -225,17 +225,18 @@ TEST_F(GtestLayerRunner, PortsAndLogsAreRecordedAsProperties) {
 TEST_F(GtestLayerRunner, DeathTestsThreadsafeStyleStartNothingInTheChild) {
   auto r = Run({kDeath, "--gtest_death_test_style=threadsafe"});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
-  EXPECT_THAT(r.output, HasSubstr("[  PASSED  ] 4 tests"));
+  EXPECT_THAT(r.output, HasSubstr("[  PASSED  ] 5 tests"));
   EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
   EXPECT_EQ(markers(marker_dir_, "suite_svc").size(), 1u);
   EXPECT_EQ(markers(marker_dir_, "test_svc").size(), 1u);
+  EXPECT_EQ(markers(marker_dir_, "gamma_svc").size(), 1u);
   ExpectAllStopped();
 }
 
 TEST_F(GtestLayerRunner, DeathTestsFastStyle) {
   auto r = Run({kDeath, "--gtest_death_test_style=fast"});
   ASSERT_EQ(r.exit_code, 0) << Show(r);
-  EXPECT_THAT(r.output, HasSubstr("[  PASSED  ] 4 tests"));
+  EXPECT_THAT(r.output, HasSubstr("[  PASSED  ] 5 tests"));
   EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
   ExpectAllStopped();
 }
@@ -247,6 +248,14 @@ TEST_F(GtestLayerRunner, LogTailLengthIsConfigurable) {
   EXPECT_EQ(r.exit_code, 1) << Show(r);
   EXPECT_THAT(r.output, HasSubstr("[ mirakuru ] service 'beta'"));
   EXPECT_THAT(r.output, Not(HasSubstr("gt_server beta listening on")));
+}
+
+TEST_F(GtestLayerRunner, MainDefaultsToThreadsafeDeathTestsThatStartNothing) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(), "--gtest_filter=Style.*"});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("[  PASSED  ] 2 tests"));
+  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);  // the re-executed child started none
+  ExpectAllStopped();
 }
 
 TEST_F(GtestLayerRunner, SigintStopsTheServicesGracefully) {
