@@ -48,10 +48,12 @@ inline nlohmann::json server(const std::string& name, const std::string& marker_
           {"timeout", "10s"}};
 }
 
-// alpha, and beta depending on it (optionally failing with `beta_exit_code`).
+// alpha, and beta depending on it (optionally failing with `beta_exit_code`); beta is ready
+// when its port accepts connections, alpha when it prints its banner.
 inline nlohmann::json two_servers(const std::string& marker_dir = "", int beta_exit_code = -1) {
   auto beta = server("beta", marker_dir, beta_exit_code);
   beta["depends_on"] = {"alpha"};
+  beta["ready"] = {{"tcp", {{"host", "127.0.0.1"}, {"port", "${port}"}}}};
   return {{"services", {{"alpha", server("alpha", marker_dir)}, {"beta", beta}}}};
 }
 
