@@ -15,6 +15,7 @@
 #include <mirakuru/mirakuru.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "sample_report.hpp"
@@ -31,6 +32,12 @@ class Postgres : public mirakuru::gtest::SuiteServices<Postgres> {
   static mirakuru::ServiceSet ServicesConfig() {
     std::ifstream in(SAMPLE_BINARY_DIR "/postgresql.json");
     nlohmann::json config = nlohmann::json::parse(in);
+    if (config["vars"]["bin"].get<std::string>().empty()) {
+      throw std::runtime_error(
+          "PostgreSQL was not found when CMake ran (no initdb in /usr/lib/postgresql/*/bin): "
+          "install it (Debian: apt-get install postgresql) and re-run CMake, or pass "
+          "-DMIRAKURU_PG_BINDIR=DIR");
+    }
     if (::geteuid() == 0) config["services"]["postgres"]["user"] = "postgres";
     return mirakuru::ServiceSet::from_json(config, SAMPLE_BINARY_DIR);
   }
