@@ -63,7 +63,7 @@ class Starter {
         if (abort_) {
           // Services still waiting for readiness would hold the failure report up to their own
           // timeout: kill them so their start() returns at once. Repeated because one may be
-          // between its spawn and publishing its pid.
+          // between its fork and its exec (when the marker appears).
           kill_in_flight();
           changed_.wait_for(lock, std::chrono::milliseconds(20));
         } else {
@@ -189,13 +189,15 @@ void start_services(ServiceSet::Impl& impl) {
   auto [failed, error] = Starter(impl).run();
   if (!error) return;
   impl.failed[failed] = true;
-  stop_services(impl, /*rethrow=*/false);
+  // Siblings interrupted while starting may have just become ready: their stop() then reports
+  // the SIGKILL, which is not a failure of theirs.
+  stop_services(impl, /*rethrow=*/false, /*mark_failures=*/false);
   const std::string& name = impl.spec.services[failed].name;
   logger()->warn("service '{}' failed to start; {}", name, inspection_note(impl, failed));
   rethrow_for_service(error, name, inspection_note(impl, failed));
 }
 
-void stop_services(ServiceSet::Impl& impl, bool rethrow) {
+void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
   if (impl.attached || impl.owner != ::getpid()) return;
   const std::size_t n = impl.resolved.size();
   std::vector<bool> to_stop(n);
@@ -233,7 +235,7 @@ void stop_services(ServiceSet::Impl& impl, bool rethrow) {
   for (std::size_t k = n; k-- > 0;) {  // reverse start order: the first service stopped
     const std::size_t i = impl.graph.order[k];
     if (errors[i] && first_error == n) first_error = i;
-    if (errors[i]) impl.failed[i] = true;
+    if (errors[i] && mark_failures) impl.failed[i] = true;
     if (!impl.failed[i]) remove_tree(impl.endpoints[i].tmpdir);
   }
   if (first_error == n) return;

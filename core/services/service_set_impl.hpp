@@ -3,7 +3,6 @@
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <exception>
 #include <filesystem>
 #include <memory>
@@ -52,7 +51,8 @@ void reassign_auto_ports(ServiceSet::Impl& impl, std::size_t i,
 
 // start()/stop() of the whole set (lifecycle.cpp).
 void start_services(ServiceSet::Impl& impl);
-void stop_services(ServiceSet::Impl& impl, bool rethrow);
+// A service whose stop() fails keeps its tmpdir when `mark_failures`.
+void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures = true);
 
 // Runs service i's setup commands in order; throws ProcessExitedWithError / TimeoutExpired /
 // SpawnError naming the command and showing its output.
