@@ -89,13 +89,18 @@ Executor& Executor::start() {
     throw AlreadyRunning(
         command().str(),
         "cannot start \"" + command().str() + "\": " + waiting_for() +
-            " is already served by another process (found before spawning). Stop that process, "
-            "or give this service another port / socket / file.");
+            " is already in use by something else (checked before spawning, nothing was "
+            "started). Stop whatever holds it, or give this service another port, socket or "
+            "file.");
   }
 
   last_ = ProbeResult::not_yet({});
   if (probe_) probe_->set_deadline(deadline);
   if (tap_) {
+    // set_line_hook() also reaches the previous run's process: finish it and let its last
+    // lines through first, so none of them can count for this run.
+    kill_quietly();
+    drain_output();
     std::uint64_t generation;
     {
       std::lock_guard<std::mutex> lock(tap_->mutex);
@@ -141,7 +146,9 @@ Executor& Executor::start() {
       // The output usually ends because the process is exiting, and the pipe's EOF can arrive
       // before the exit status: give the status a moment, so an exit is reported as one.
       const auto grace = std::min(Clock::now() + kExitGrace, deadline);
-      while (!exited() && Clock::now() < grace) wait_for_event(grace, seen);
+      while (!exited() && Clock::now() < grace) {
+        if (!wait_for_event(grace, seen)) break;
+      }
       if (exited()) fail_exited(returncode().value_or(-1), started);
       fail_never(started);
     }
@@ -160,7 +167,9 @@ Executor& Executor::start() {
 void Executor::drain_output() const {
   std::uint64_t seen = 0;
   const auto grace = Clock::now() + kTailGrace;
-  while (!output_closed() && Clock::now() < grace) wait_for_event(grace, seen);
+  while (!output_closed() && Clock::now() < grace) {
+    if (!wait_for_event(grace, seen)) break;  // the grace ran out, or there is no process
+  }
 }
 
 void Executor::fail_exited(int code, Clock::time_point started) {

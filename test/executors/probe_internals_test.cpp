@@ -1,0 +1,80 @@
+// The probes' private building blocks: the backoff schedule, URL parsing, message formatting.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <stdexcept>
+
+#include "probes/backoff.hpp"
+#include "probes/messages.hpp"
+#include "probes/url.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace d = mirakuru::detail;
+
+TEST(Backoff, StartsSmallDoublesAndIsCapped) {
+  d::Backoff b(250us, 20ms);
+  std::vector<long long> seen;
+  for (int i = 0; i < 10; ++i) seen.push_back(b.next().count());
+  EXPECT_EQ(seen,
+            (std::vector<long long>{250, 500, 1000, 2000, 4000, 8000, 16000, 20000, 20000, 20000}));
+  b.reset();
+  EXPECT_EQ(b.next(), 250us);
+}
+
+TEST(Backoff, NonsenseSettingsStillMakeProgress) {
+  d::Backoff b(0us, 0us);  // never a zero-length busy loop
+  EXPECT_GE(b.next(), 1us);
+  d::Backoff inverted(5ms, 1ms);  // a cap below the start: the start wins
+  EXPECT_EQ(inverted.next(), 5ms);
+  EXPECT_EQ(inverted.next(), 5ms);
+}
+
+TEST(HttpUrl, KeepsPathAndQueryAsGiven) {
+  auto u = d::parse_http_url("http://127.0.0.1:9200/_cluster/health?wait_for_status=yellow#x");
+  EXPECT_EQ(u.scheme, "http");
+  EXPECT_EQ(u.host, "127.0.0.1");
+  EXPECT_EQ(u.port, 9200);
+  EXPECT_EQ(u.target, "/_cluster/health?wait_for_status=yellow");
+}
+
+TEST(HttpUrl, DefaultsAndIpv6) {
+  EXPECT_EQ(d::parse_http_url("http://example.com").port, 80);
+  EXPECT_EQ(d::parse_http_url("http://example.com").target, "/");
+  EXPECT_EQ(d::parse_http_url("HTTPS://example.com?x=1").target, "/?x=1");
+  EXPECT_EQ(d::parse_http_url("https://example.com").port, 443);
+  auto v6 = d::parse_http_url("http://[::1]:8080/a%20b");
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.port, 8080);
+  EXPECT_EQ(v6.target, "/a%20b");
+}
+
+TEST(HttpUrl, ErrorsNameTheUrl) {
+  try {
+    d::parse_http_url("http://host:99999/");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("http://host:99999/"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("1..65535"), std::string::npos);
+  }
+  EXPECT_THROW(d::parse_http_url("http://user:pw@host/"), std::invalid_argument);
+  EXPECT_THROW(d::parse_http_url("http:///path"), std::invalid_argument);
+}
+
+TEST(Messages, Formatting) {
+  EXPECT_EQ(d::with_thousands(0), "0");
+  EXPECT_EQ(d::with_thousands(999), "999");
+  EXPECT_EQ(d::with_thousands(2134), "2,134");
+  EXPECT_EQ(d::with_thousands(1234567), "1,234,567");
+  EXPECT_EQ(d::format_duration(250ms), "250 ms");
+  EXPECT_EQ(d::format_duration(1500ms), "1.5 s");
+  EXPECT_EQ(d::format_duration(60000ms), "60 s");
+  EXPECT_EQ(d::format_duration(1234ms), "1234 ms");
+  EXPECT_EQ(d::describe_exit(3), "exited with code 3");
+  EXPECT_EQ(d::describe_exit(-SIGKILL), "was killed by signal 9 (SIGKILL)");
+  EXPECT_EQ(d::errno_text(ECONNREFUSED), "connection refused");
+}
+
+}  // namespace
