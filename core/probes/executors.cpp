@@ -1,6 +1,7 @@
 // The readiness executors of executors.hpp: each an Executor composed with one probe.
 #include "mirakuru/executors.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 namespace mirakuru {
@@ -20,8 +21,17 @@ std::filesystem::path in_cwd(std::filesystem::path path, const Options& options)
 
 OutputExecutor::OutputExecutor(Command command, std::string banner_regex, Options options,
                                OutputStreams streams)
-    : Executor(std::move(command), make_output_probe(std::move(banner_regex), streams),
-               std::move(options)) {}
+    : Executor(std::move(command), make_output_probe(banner_regex, streams), options) {
+  const bool out = streams != OutputStreams::Stderr && options.stdout_mode == Stdio::Capture;
+  const bool err = streams != OutputStreams::Stdout && options.stderr_mode == Stdio::Capture;
+  if (!out && !err) {
+    throw std::invalid_argument(
+        "mirakuru::OutputExecutor for \"" + this->command().str() + "\": the banner /" +
+        banner_regex +
+        "/ is watched on a stream that is not captured (Options::stdout_mode / stderr_mode "
+        "must be Stdio::Capture for the stream the banner is printed on)");
+  }
+}
 
 TcpExecutor::TcpExecutor(Command command, std::string host, int port, Options options)
     : Executor(std::move(command), make_tcp_probe(host, port), std::move(options)),

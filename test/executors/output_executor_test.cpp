@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <regex>
 #include <string>
 
@@ -66,6 +67,25 @@ TEST(OutputExecutor, BannerAfterTwentyMegabytes) {
   // Everything went through the bounded ring, and the banner was seen in it.
   EXPECT_LE(ex.output().size(), ex.options().output_limit);
   EXPECT_NE(ex.output().find("READY"), std::string::npos);
+}
+
+TEST(OutputExecutor, OutputIsStillDrainedAfterTheBanner) {
+  // 20 MB after the banner: a pipe nobody reads would block the writer at 64 KiB.
+  OutputExecutor ex(banner_cmd("--junk-after 20000000 --exit 0"), "READY", Options{.timeout = 50s});
+  ex.start();
+  EXPECT_EQ(ex.wait(50s), std::optional<int>(0));
+}
+
+TEST(OutputExecutor, AStreamThatIsNotCapturedCannotBeWatched) {
+  EXPECT_THROW(
+      OutputExecutor(mt::fixture("banner"), "READY",
+                     Options{.stdout_mode = mirakuru::Stdio::Inherit}, OutputStreams::Stdout),
+      std::invalid_argument);
+  // Both streams watched, one captured: fine.
+  OutputExecutor ex(banner_cmd("--stderr"), "READY",
+                    Options{.timeout = 20s, .stdout_mode = mirakuru::Stdio::Null});
+  ex.start();
+  EXPECT_TRUE(ex.running());
 }
 
 TEST(OutputExecutor, BannerSplitAcrossTwoWrites) {

@@ -19,7 +19,8 @@ namespace mirakuru {
 // mid-line counts), on stdout, stderr or both (default). Woken by the output itself: no polling.
 // Only output of the current start() counts; lines split across writes are joined first.
 // A process that ends its output (or exits 0 and closes it) without the banner fails at once.
-// Throws std::regex_error for an invalid regex.
+// Throws std::regex_error for an invalid regex, std::invalid_argument when none of the watched
+// streams is captured (Options::stdout_mode / stderr_mode).
 class OutputExecutor : public Executor {
  public:
   OutputExecutor(Command command, std::string banner_regex, Options options = {},
