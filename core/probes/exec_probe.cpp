@@ -27,7 +27,7 @@ class ExecProbe final : public Probe {
     options_.stdout_mode = Stdio::Capture;
     options_.stderr_mode = Stdio::Capture;
     options_.log_file.clear();
-    options_.output_limit = 16 * 1024;
+    options_.output_limit = std::size_t{16} * 1024;
     options_.expected_returncode.reset();
     // A check that hangs is killed without ceremony.
     options_.stop_timeout = std::chrono::milliseconds(100);

@@ -40,7 +40,7 @@ std::chrono::milliseconds since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
 }
 
-std::string with_tail(std::string message, const std::string& tail) {
+std::string with_tail(const std::string& message, const std::string& tail) {
   if (tail.empty()) return message + "\n(the process wrote no output)";
   return message + "\n" + tail;
 }

@@ -7,7 +7,8 @@
 namespace mirakuru {
 
 // Arguments of one call are initialized in no fixed order: where the probe reads `options`, the
-// executor gets a copy rather than a moved-from value.
+// executor gets a copy rather than a moved-from value (hence the NOLINTs: by value is the
+// public signature, and the copy is deliberate).
 
 namespace {
 
@@ -19,6 +20,7 @@ std::filesystem::path in_cwd(std::filesystem::path path, const Options& options)
 
 }  // namespace
 
+// NOLINTBEGIN(performance-unnecessary-value-param)
 OutputExecutor::OutputExecutor(Command command, std::string banner_regex, Options options,
                                OutputStreams streams)
     : Executor(std::move(command), make_output_probe(banner_regex, streams), options) {
@@ -54,5 +56,7 @@ PidExecutor::PidExecutor(Command command, std::filesystem::path file, Options op
 
 ExecProbeExecutor::ExecProbeExecutor(Command command, Command check, Options options)
     : Executor(std::move(command), make_exec_probe(std::move(check), options), options) {}
+
+// NOLINTEND(performance-unnecessary-value-param)
 
 }  // namespace mirakuru

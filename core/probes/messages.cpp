@@ -81,8 +81,21 @@ std::string describe_exit(int returncode) {
   return s;
 }
 
+namespace {
+
+// strerror() is not thread-safe; strerror_r() comes in a GNU and an XSI flavour.
+[[maybe_unused]] const char* strerror_result(const char* gnu, const char* /*buffer*/) {
+  return gnu;
+}
+[[maybe_unused]] const char* strerror_result(int xsi, const char* buffer) {
+  return xsi == 0 ? buffer : "unknown error";
+}
+
+}  // namespace
+
 std::string errno_text(int errno_value) {
-  std::string s = std::strerror(errno_value);
+  char buffer[256] = {};
+  std::string s = strerror_result(::strerror_r(errno_value, buffer, sizeof buffer), buffer);
   if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
   return s;
 }
