@@ -24,9 +24,10 @@
 //   every test, the exit status is 1); a suite's set FAILs each test of the suite; a test's set
 //   FAILs that test. The message holds the error, the failing service's output tail and the
 //   log paths. Whatever had started is stopped again.
-// - a service that exits while tests run (it was not stopped by stop()/kill()) fails the test
-//   running at that moment (or the next one), naming the service, its exit code or signal and
-//   its output tail.
+// - a service that exits while tests run fails the test running at that moment (or the next
+//   one), naming the service, its exit code or signal and its output tail. A test that stops a
+//   service on purpose uses executor(NAME).stop()/kill()/stopped() (not signal()), which the
+//   check recognises.
 // - when a test fails, the last log_tail_lines() lines of every running service's log are
 //   printed with it, with the full log paths.
 // Each service's port and log file are recorded with RecordProperty ("mirakuru.NAME.port",
@@ -40,7 +41,8 @@
 // - death tests: in a death-test child (--gtest_internal_run_death_test, the "threadsafe" style
 //   re-executes the binary) nothing is started or stopped; services() is a read-only view of
 //   the parent's services (ports, hosts, urls; executor() throws), which the parent publishes
-//   in the environment variable MIRAKURU_GTEST_ENDPOINTS.
+//   in the environment variable MIRAKURU_GTEST_ENDPOINTS. Global environments are matched by
+//   registration order, so register them the same way on every run of main().
 //
 // Threads: everything here is called from GoogleTest's main thread; services() may be called
 // from any thread while its scope is set up.
