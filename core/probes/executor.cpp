@@ -40,6 +40,15 @@ std::chrono::milliseconds since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
 }
 
+// started + timeout, saturated: a timeout of milliseconds::max() means "no deadline", not an
+// overflow into the past.
+Clock::time_point deadline_after(Clock::time_point started, std::chrono::milliseconds timeout) {
+  if (timeout <= std::chrono::milliseconds::zero()) return started;
+  const auto room =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - started);
+  return timeout >= room ? Clock::time_point::max() : started + timeout;
+}
+
 std::string with_tail(const std::string& message, const std::string& tail) {
   if (tail.empty()) return message + "\n(the process wrote no output)";
   return message + "\n" + tail;
@@ -83,7 +92,7 @@ Executor& Executor::start() {
     return *this;
   }
   const auto started = Clock::now();
-  const auto deadline = started + options().timeout;
+  const auto deadline = deadline_after(started, options().timeout);
 
   if (pre_start_check()) {
     throw AlreadyRunning(
@@ -136,6 +145,7 @@ Executor& Executor::start() {
     }
     if (!probe_) last_ = ProbeResult::not_yet("after_start_check() returned false");
     if (after_start_check()) {
+      if (!last_.is_ready()) last_ = ProbeResult::ready();  // an override said so
       detail::logger()->debug(
           "\"{}\" ready after {} us ({})", command().str(),
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count(),

@@ -21,6 +21,8 @@ namespace {
 // wait for the answer. Connecting, on the other hand, either works at once or will not.
 constexpr std::chrono::milliseconds kConnectBound{1000};
 constexpr std::chrono::milliseconds kOccupiedBound{250};
+// cpp-httplib turns timeouts into int milliseconds: keep "no deadline" far from overflowing.
+constexpr std::chrono::milliseconds kMaxAnswerWait{std::chrono::minutes(10)};
 
 bool has_header(const std::map<std::string, std::string>& headers, const std::string& name) {
   return std::any_of(headers.begin(), headers.end(), [&](const auto& kv) {
@@ -61,7 +63,7 @@ class HttpProbe final : public Probe {
   ProbeResult check() override {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline() - std::chrono::steady_clock::now());
-    left = std::max(left, std::chrono::milliseconds(1));
+    left = std::clamp(left, std::chrono::milliseconds(1), kMaxAnswerWait);
     auto& client = this->client();
     set_timeout([&](time_t s, time_t us) { client.set_connection_timeout(s, us); },
                 std::min(left, kConnectBound));

@@ -52,6 +52,14 @@ TEST(Executor, WithoutProbeItIsReadyOnceSpawned) {
   EXPECT_GT(ex.pid(), 0);
 }
 
+TEST(Executor, AHugeTimeoutIsNoDeadlineRatherThanAnOverflow) {
+  Executor ex(mt::fixture("sleeper"), std::make_unique<NthCheck>(3),
+              Options{.timeout = std::chrono::milliseconds::max()});
+  ex.start();
+  EXPECT_TRUE(ex.running());
+  EXPECT_TRUE(ex.last_check().is_ready());
+}
+
 TEST(Executor, NullProbeIsRejected) {
   EXPECT_THROW(Executor(mt::fixture("sleeper"), std::unique_ptr<Probe>()), std::invalid_argument);
 }
@@ -74,6 +82,7 @@ TEST(Executor, SubclassChecksAreHonoured) {
   CountingExecutor ex(mt::fixture("sleeper"), false, 3, Options{.timeout = 20s});
   ex.start();
   EXPECT_EQ(ex.checks, 3);
+  EXPECT_TRUE(ex.last_check().is_ready());
   EXPECT_TRUE(ex.running());
 }
 
