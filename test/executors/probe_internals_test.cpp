@@ -5,14 +5,17 @@
 #include <csignal>
 #include <stdexcept>
 
+#include "executor_test_support.hpp"
 #include "probes/backoff.hpp"
 #include "probes/messages.hpp"
+#include "probes/tcp_connect.hpp"
 #include "probes/url.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 namespace d = mirakuru::detail;
+namespace mt = mirakuru::test;
 
 TEST(Backoff, StartsSmallDoublesAndIsCapped) {
   d::Backoff b(250us, 20ms);
@@ -30,6 +33,29 @@ TEST(Backoff, NonsenseSettingsStillMakeProgress) {
   d::Backoff inverted(5ms, 1ms);  // a cap below the start: the start wins
   EXPECT_EQ(inverted.next(), 5ms);
   EXPECT_EQ(inverted.next(), 5ms);
+}
+
+TEST(TcpConnect, EveryAddressIsTriedInTurn) {
+  mt::PortReservation closed;  // bound, never listening: refused
+  mt::PortReservation open;
+  open.listen();
+  std::vector<d::Endpoint> endpoints, second;
+  std::string error;
+  ASSERT_TRUE(d::resolve_tcp("127.0.0.1", closed.port(), endpoints, error)) << error;
+  ASSERT_TRUE(d::resolve_tcp("127.0.0.1", open.port(), second, error)) << error;
+  endpoints.insert(endpoints.end(), second.begin(), second.end());
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+
+  auto result = d::connect_any(endpoints, deadline, 250ms);
+  EXPECT_TRUE(result.is_ready()) << result.detail;
+  EXPECT_NE(result.detail.find(open.str()), std::string::npos) << result.detail;
+
+  endpoints.pop_back();
+  endpoints.push_back(endpoints.front());
+  result = d::connect_any(endpoints, deadline, 250ms);
+  EXPECT_FALSE(result.is_ready());
+  EXPECT_EQ(result.detail, "127.0.0.1:" + closed.str() + ": connection refused; 127.0.0.1:" +
+                               closed.str() + ": connection refused");
 }
 
 TEST(HttpUrl, KeepsPathAndQueryAsGiven) {
