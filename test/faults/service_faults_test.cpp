@@ -278,6 +278,7 @@ TEST(ServiceFaults, DeathTestAndForkNeverStopTheParentsServices) {
   service.start();
   const pid_t pid = service.pid();
   s.track(pid, "parent's service");
+  const std::string style = GTEST_FLAG_GET(death_test_style);
   GTEST_FLAG_SET(death_test_style, "fast");  // fork() without exec: the copy shares everything
   EXPECT_EXIT(
       {
@@ -287,6 +288,7 @@ TEST(ServiceFaults, DeathTestAndForkNeverStopTheParentsServices) {
         std::exit(3);  // static destructors run here, in the fork
       },
       ::testing::ExitedWithCode(3), "");
+  GTEST_FLAG_SET(death_test_style, style);
   // A plain fork() whose copy destroys a moved executor and exits normally.
   const pid_t child = ::fork();
   if (child == 0) {
