@@ -58,7 +58,8 @@ TEST(ServiceSetLifecycle, DiamondStartsTheMiddleInParallel) {
   set.start();
   const auto took = since(t0);
   EXPECT_TRUE(set.running());
-  EXPECT_LT(took, milliseconds(480)) << "b and c (250 ms each) should start together";
+  EXPECT_LT(took, milliseconds(480) * test::kTimeScale)
+      << "b and c (250 ms each) should start together";
   set.stop();
 }
 
@@ -71,10 +72,10 @@ TEST(ServiceSetLifecycle, IndependentServicesStartInTheTimeOfOne) {
   set.start();
   const auto took = since(t0);
   EXPECT_GE(took, milliseconds(300));
-  EXPECT_LT(took, milliseconds(450));
+  EXPECT_LT(took, milliseconds(450) * test::kTimeScale);
   const auto t1 = steady_clock::now();
   set.stop();
-  EXPECT_LT(since(t1), milliseconds(1000));  // stopped in parallel too
+  EXPECT_LT(since(t1), milliseconds(1000) * test::kTimeScale);  // stopped in parallel too
 }
 
 TEST(ServiceSetLifecycle, FailureOfTheMiddleStopsTheFirstAndNamesTheSecond) {

@@ -11,6 +11,19 @@
 
 namespace mirakuru::test {
 
+// Timing bounds are meant for normal builds; sanitizers slow every process start down.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr int kTimeScale = 4;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+inline constexpr int kTimeScale = 4;
+#else
+inline constexpr int kTimeScale = 1;
+#endif
+#else
+inline constexpr int kTimeScale = 1;
+#endif
+
 // Parses `json` and adds "vars": {"svc": "<path of mk_svc_service>"}.
 inline nlohmann::json with_svc(const std::string& json) {
   nlohmann::json config = nlohmann::json::parse(json);
