@@ -1,0 +1,117 @@
+// The GoogleTest layer's pure helpers: output tails, exit descriptions, gtest_main's flags.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "main_flags.hpp"
+#include "report.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using mirakuru::gtest::detail::describe_exit;
+using mirakuru::gtest::detail::file_tail;
+using mirakuru::gtest::detail::tail;
+using mirakuru::gtest::detail::take_main_flags;
+
+TEST(GtTail, KeepsTheLastLinesIndented) {
+  EXPECT_EQ(tail("a\nb\nc\n", 2, "> "), "> b\n> c\n");
+  EXPECT_EQ(tail("a\nb\nc", 5, ""), "a\nb\nc\n");
+  EXPECT_EQ(tail("only", 1, ""), "only\n");
+}
+
+TEST(GtTail, EmptyInputsGiveNothing) {
+  EXPECT_EQ(tail("", 3), "");
+  EXPECT_EQ(tail("a\nb\n", 0), "");
+}
+
+TEST(GtTail, KeepsEmptyLines) { EXPECT_EQ(tail("a\n\nb\n", 3, ""), "a\n\nb\n"); }
+
+TEST(GtTail, BoundsTheBytes) {
+  std::string text = std::string(100, 'x') + "\nshort\n";
+  EXPECT_EQ(tail(text, 10, "", 50), "short\n");
+}
+
+TEST(GtTail, ReadsOnlyTheEndOfAFile) {
+  mirakuru::test::TempDir dir;
+  auto file = dir / "log";
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 100000; ++i) out << "line " << i << "\n";
+  }
+  EXPECT_EQ(file_tail(file, 2, ""), "line 99998\nline 99999\n");
+  EXPECT_EQ(file_tail(dir / "missing", 2, ""), "");
+}
+
+TEST(GtDescribeExit, CodesAndSignals) {
+  EXPECT_EQ(describe_exit(0), "exited with code 0");
+  EXPECT_EQ(describe_exit(3), "exited with code 3");
+  EXPECT_EQ(describe_exit(-SIGKILL), "was killed by signal 9 (SIGKILL)");
+  EXPECT_EQ(describe_exit(-SIGTERM), "was killed by signal 15 (SIGTERM)");
+}
+
+// argv as gtest_main sees it after InitGoogleTest (writable, null-terminated).
+struct Argv {
+  explicit Argv(std::vector<std::string> args) : strings(std::move(args)) {
+    for (auto& s : strings) pointers.push_back(s.data());
+    pointers.push_back(nullptr);
+    argc = static_cast<int>(strings.size());
+  }
+  std::vector<std::string> rest() const {
+    return std::vector<std::string>(pointers.begin(), pointers.begin() + argc);
+  }
+  std::vector<std::string> strings;
+  std::vector<char*> pointers;
+  int argc;
+};
+
+TEST(GtMainFlags, TakesBothFormsAndLeavesTheRest) {
+  Argv a({"prog", "--mirakuru_services=/a.json", "--gtest_color=no", "--mirakuru_services",
+          "/b.json", "--mirakuru_log_tail=7", "positional"});
+  auto flags = take_main_flags(a.argc, a.pointers.data(), nullptr);
+  EXPECT_TRUE(flags.errors.empty());
+  ASSERT_EQ(flags.service_files.size(), 2u);
+  EXPECT_EQ(flags.service_files[0], "/a.json");
+  EXPECT_EQ(flags.service_files[1], "/b.json");
+  EXPECT_EQ(flags.log_tail, 7u);
+  EXPECT_EQ(a.rest(), (std::vector<std::string>{"prog", "--gtest_color=no", "positional"}));
+  EXPECT_EQ(a.pointers[static_cast<size_t>(a.argc)], nullptr);
+  EXPECT_FALSE(flags.help);
+}
+
+TEST(GtMainFlags, EnvironmentListComesFirstWithoutDuplicates) {
+  Argv a({"prog", "--mirakuru_services=/b.json"});
+  auto flags = take_main_flags(a.argc, a.pointers.data(), "/a.json::/b.json");
+  ASSERT_EQ(flags.service_files.size(), 2u);
+  EXPECT_EQ(flags.service_files[0], "/a.json");
+  EXPECT_EQ(flags.service_files[1], "/b.json");
+}
+
+TEST(GtMainFlags, RelativePathsBecomeAbsolute) {
+  Argv a({"prog", "--mirakuru_services=conf/s.json"});
+  auto flags = take_main_flags(a.argc, a.pointers.data(), nullptr);
+  ASSERT_EQ(flags.service_files.size(), 1u);
+  EXPECT_TRUE(flags.service_files[0].is_absolute());
+  EXPECT_EQ(flags.service_files[0].filename(), "s.json");
+}
+
+TEST(GtMainFlags, MalformedValuesAreErrors) {
+  Argv a({"prog", "--mirakuru_services=", "--mirakuru_log_tail=x"});
+  auto flags = take_main_flags(a.argc, a.pointers.data(), nullptr);
+  EXPECT_EQ(flags.errors.size(), 2u);
+  EXPECT_TRUE(flags.service_files.empty());
+}
+
+TEST(GtMainFlags, OtherFlagsWithTheSamePrefixAreLeftAlone) {
+  Argv a({"prog", "--mirakuru_services_extra=1", "--help"});
+  auto flags = take_main_flags(a.argc, a.pointers.data(), nullptr);
+  EXPECT_TRUE(flags.service_files.empty());
+  EXPECT_TRUE(flags.errors.empty());
+  EXPECT_TRUE(flags.help);
+  EXPECT_EQ(a.rest(), (std::vector<std::string>{"prog", "--mirakuru_services_extra=1", "--help"}));
+}
+
+}  // namespace
