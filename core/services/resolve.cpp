@@ -192,8 +192,23 @@ class Resolution {
     return o;
   }
 
+  // The executors reject some combinations themselves (a banner on a stream that is not
+  // captured, a socket path over the kernel's limit): those are mistakes in the JSON too.
   std::unique_ptr<SimpleExecutor> executor(Command cmd, const Options& o) {
+    try {
+      return make_executor(std::move(cmd), o);
+    } catch (const std::invalid_argument& e) {
+      config_error(spec_.ready.path.empty() ? spec_.path : spec_.ready.path, e.what());
+    }
+  }
+
+  const std::set<std::size_t>& referenced() const { return scope_.referenced(); }
+
+ private:
+  std::unique_ptr<SimpleExecutor> make_executor(Command cmd, const Options& o) {
     const ReadySpec& r = spec_.ready;
+    // Files and sockets a service creates are relative to its working directory.
+    const std::filesystem::path base = o.cwd.empty() ? set_.config_dir : o.cwd;
     switch (r.kind) {
       case ReadyKind::None:
         return std::make_unique<SimpleExecutor>(std::move(cmd), o);
@@ -206,36 +221,16 @@ class Resolution {
         const std::string host = r.host.empty() ? spec_.host : text(r.host);
         return std::make_unique<TcpExecutor>(std::move(cmd), host, ready_port(r), o);
       }
-      case ReadyKind::Http: {
-        HttpCheck check;
-        if (!r.status.empty()) {
-          check.status = text(r.status);
-          check_regex(check.status, r.status.path);
-        }
-        check.method = r.method;
-        for (const auto& [name, value] : r.headers) check.headers[name] = text(value);
-        if (!r.body.empty()) check.body = text(r.body);
-        std::string url;
-        if (r.url.empty()) {
-          if (!endpoint_.port) config_error(r.path, "needs \"url\" (the service has no \"port\")");
-          url = endpoint_url(endpoint_) + "/";
-        } else {
-          url = text(r.url);
-          if (url.rfind("http://", 0) != 0) {
-            config_error(r.url.path, "expected an http:// URL, got \"" + url + "\"");
-          }
-        }
-        return std::make_unique<HttpExecutor>(std::move(cmd), url, check, o);
-      }
+      case ReadyKind::Http:
+        return std::make_unique<HttpExecutor>(std::move(cmd), http_url(r), http_check(r), o);
       case ReadyKind::UnixSocket:
         try {
-          return std::make_unique<UnixSocketExecutor>(std::move(cmd), path(r.file, set_.config_dir),
-                                                      o);
+          return std::make_unique<UnixSocketExecutor>(std::move(cmd), path(r.file, base), o);
         } catch (const std::invalid_argument& e) {
-          config_error(r.file.path, e.what());
+          config_error(r.file.path, e.what());  // the path is the mistake: name it
         }
       case ReadyKind::File:
-        return std::make_unique<PidExecutor>(std::move(cmd), path(r.file, set_.config_dir), o,
+        return std::make_unique<PidExecutor>(std::move(cmd), path(r.file, base), o,
                                              r.require_content);
       case ReadyKind::Exec:
         return std::make_unique<ExecProbeExecutor>(std::move(cmd), command(r.check), o);
@@ -243,9 +238,30 @@ class Resolution {
     return nullptr;
   }
 
-  const std::set<std::size_t>& referenced() const { return scope_.referenced(); }
+  HttpCheck http_check(const ReadySpec& r) {
+    HttpCheck check;
+    if (!r.status.empty()) {
+      check.status = text(r.status);
+      check_regex(check.status, r.status.path);
+    }
+    check.method = r.method;
+    for (const auto& [name, value] : r.headers) check.headers[name] = text(value);
+    if (!r.body.empty()) check.body = text(r.body);
+    return check;
+  }
 
- private:
+  std::string http_url(const ReadySpec& r) {
+    if (r.url.empty()) {
+      if (!endpoint_.port) config_error(r.path, "needs \"url\" (the service has no \"port\")");
+      return endpoint_url(endpoint_) + "/";
+    }
+    std::string url = text(r.url);
+    if (url.rfind("http://", 0) != 0) {
+      config_error(r.url.path, "expected an http:// URL, got \"" + url + "\"");
+    }
+    return url;
+  }
+
   int ready_port(const ReadySpec& r) {
     if (!r.port.empty()) return port_number(r.port);
     if (!endpoint_.port) {

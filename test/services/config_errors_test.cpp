@@ -148,6 +148,12 @@ TEST(ConfigErrors, InvalidRegexes) {
                "/services/a/ready/http/status", "invalid regex");
 }
 
+TEST(ConfigErrors, BannerOnAStreamThatIsNotCaptured) {
+  expect_error(R"({"services": {"a": {"command": "x", "stdout": "null",
+                   "ready": {"output": {"banner": "up", "stream": "stdout"}}}}})",
+               "/services/a/ready/output", "not captured");
+}
+
 TEST(ConfigErrors, SocketPathTooLong) {
   const std::string long_path = "/tmp/" + std::string(120, 's') + ".sock";
   expect_error(R"({"services": {"a": {"command": "x", "ready": {"unix_socket": {"path": ")" +

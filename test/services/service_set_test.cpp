@@ -221,6 +221,19 @@ TEST(ServiceSet, RelativeProgramsResolveAgainstTheConfigFile) {
   set.stop();
 }
 
+TEST(ServiceSet, ReadyPathsAreRelativeToTheServiceCwd) {
+  test::TempDir dir;
+  std::filesystem::create_directory(dir / "work");
+  auto set = ServiceSet::from_json(test::with_svc(R"({"services": {
+    "a": {"command": "${vars.svc} --touch ready.pid", "cwd": "work",
+          "ready": {"file": {"path": "ready.pid"}}}}})"),
+                                   dir.path());
+  EXPECT_EQ(set.executor("a").options().cwd, dir / "work");
+  set.start();
+  EXPECT_TRUE(std::filesystem::exists(dir / "work" / "ready.pid"));
+  set.stop();
+}
+
 TEST(ServiceSet, AutoPortTakenBeforeStartIsRetriedOnANewPort) {
   auto set = test::svc_set(R"({"services": {
     "probe": {"command": "${vars.svc} --port ${port}", "port": "auto", "ready": {"tcp": {}}},
