@@ -190,8 +190,8 @@ ServiceSet& Scope::services() {
   } else {
     why = "they run only between the scope's SetUp and TearDown";
   }
-  throw std::logic_error("mirakuru::gtest: the services of " +
-                         (label_.empty() ? source_ : label_) + " are not set up: " + why);
+  throw std::logic_error("mirakuru::gtest: the services of " + (label_.empty() ? source_ : label_) +
+                         " are not set up: " + why);
 }
 
 void Scope::record_properties() {
