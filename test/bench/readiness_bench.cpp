@@ -7,7 +7,10 @@
 // median / p90 / min / max in microseconds per scenario, with the targets.
 //
 // TCP and HTTP run twice: against a server that logs a line once it listens (as real servers
-// do; the output wakes the probe) and against a silent one (the probe's backoff alone).
+// do; the output wakes the probe) and against a silent one (the probe's backoff alone). A
+// "floor" scenario asks the same probe in a tight loop without an executor: the time the
+// fixture itself needs from listen() to its first answer (for HTTP, cpp-httplib's server setup),
+// which no executor can beat; compare medians against it.
 // --smoke runs each scenario 3 times (a ctest runs it so the benchmark cannot rot); the targets
 // are reported, never enforced — a shared CI machine is no place to assert microseconds.
 #include <time.h>
@@ -123,6 +126,36 @@ double http_once(const std::string& extra) {
   return us;
 }
 
+// The floor: the same probe asked in a tight loop (every 50 us, from a SimpleExecutor that
+// returns at spawn) — what the fixture itself needs between listen() and its first answer.
+// The executors' own overhead is what they add on top of this.
+double floor_once(const std::string& fixture, const std::string& extra, bool http) {
+  mt::TempDir dir;
+  mt::PortReservation port;
+  auto stamp = dir / "stamp";
+  mirakuru::SimpleExecutor ex(mt::fixture(fixture) + " --port " + port.str() + " --stamp-file " +
+                              stamp.string() + " " + extra);
+  auto probe = http ? mirakuru::make_http_probe("http://127.0.0.1:" + port.str() + "/health")
+                    : mirakuru::make_tcp_probe("127.0.0.1", port.port());
+  probe->set_deadline(std::chrono::steady_clock::now() + 20s);
+  ex.start();
+  while (!probe->check().is_ready()) {
+    if (!ex.running()) throw std::runtime_error(fixture + " exited");
+    std::this_thread::sleep_for(50us);
+  }
+  long long ready = monotonic_ns();
+  double us = static_cast<double>(ready - read_stamp(stamp)) / 1000.0;
+  ex.stop();
+  return us;
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
 template <typename Ex, typename... Args>
 double early_exit_once(const std::string& command_suffix, Args&&... args) {
   mt::TempDir dir;
@@ -165,6 +198,10 @@ int main(int argc, char** argv) {
        [] { return tcp_once("--quiet"); }},
       {"tcp_silent_after_50ms", 0, "silent server listening 50 ms after start: backoff only",
        [] { return tcp_once("--quiet --delay-ms 50"); }},
+      {"tcp_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
+       [] { return floor_once("tcp_server", "--quiet", false); }},
+      {"http_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
+       [] { return floor_once("http_server", "--quiet", true); }},
       {"http", 1000, "server logs a line once listening", [] { return http_once(""); }},
       {"http_silent", 1000, "server prints nothing: backoff only",
        [] { return http_once("--quiet"); }},
@@ -182,6 +219,7 @@ int main(int argc, char** argv) {
   out["runs"] = runs;
   out["smoke"] = smoke;
   out["hardware_concurrency"] = std::thread::hardware_concurrency();
+  out["load_average_before"] = load_average();
   int failures = 0;
   for (const auto& s : scenarios) {
     std::vector<double> samples;
@@ -195,6 +233,7 @@ int main(int argc, char** argv) {
       out["results"][s.name] = {{"error", e.what()}};
     }
   }
+  out["load_average_after"] = load_average();
   std::cout << out.dump(2) << std::endl;
   return failures == 0 ? 0 : 1;
 }
