@@ -25,6 +25,8 @@ using ::testing::Not;
 const std::string kConsumer = GT_MAIN_CONSUMER;
 const std::string kFailFixtures = GT_FAIL_FIXTURES;
 const std::string kDeath = GT_DEATH_TEST;
+const std::string kSuiteFixture = GT_SUITE_FIXTURE;
+const std::string kTestFixture = GT_TEST_FIXTURE;
 
 class GtestLayerRunner : public ::testing::Test {
  protected:
@@ -220,6 +222,33 @@ TEST_F(GtestLayerRunner, PortsAndLogsAreRecordedAsProperties) {
   EXPECT_EQ(doc["mirakuru.alpha.port"].get<std::string>(), ports[0]);
   ASSERT_TRUE(doc.contains("mirakuru.beta.log"));
   EXPECT_FALSE(doc["mirakuru.beta.log"].get<std::string>().empty());
+}
+
+TEST_F(GtestLayerRunner, SuiteAndTestPropertiesLandOnTheirElements) {
+  auto suites = dir_.path() / "suites.json";
+  auto r = Run({kSuiteFixture, "--gtest_output=json:" + suites.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  std::ifstream suites_in(suites);
+  auto doc = nlohmann::json::parse(suites_in);
+  std::set<std::string> ports;
+  for (const auto& suite : doc["testsuites"]) {
+    ASSERT_TRUE(suite.contains("mirakuru.alpha.port")) << suite["name"];
+    ports.insert(suite["mirakuru.alpha.port"].get<std::string>());
+  }
+  EXPECT_EQ(ports.size(), doc["testsuites"].size());  // every suite run had its own port
+
+  auto tests = dir_.path() / "tests.json";
+  r = Run({kTestFixture, "--gtest_output=json:" + tests.string()});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  std::ifstream tests_in(tests);
+  doc = nlohmann::json::parse(tests_in);
+  for (const auto& suite : doc["testsuites"]) {
+    EXPECT_FALSE(suite.contains("mirakuru.alpha.port"));
+    for (const auto& test : suite["testsuite"]) {
+      EXPECT_TRUE(test.contains("mirakuru.alpha.port")) << test["name"];
+      EXPECT_TRUE(test.contains("mirakuru.alpha.log")) << test["name"];
+    }
+  }
 }
 
 TEST_F(GtestLayerRunner, DeathTestsThreadsafeStyleStartNothingInTheChild) {
