@@ -9,6 +9,9 @@
 //   guardian-killed  instead of the services above: starts one service, SIGKILLs its guardian
 //                (as a stray `kill -9` would), then kill()s the executor — which must neither
 //                die of SIGPIPE nor leave the service running — and waits like `wait`
+//   fork-sigint  forks a copy of itself (as a "fast" death test would) that waits; once the
+//                suite SIGINTs the copy, writes DIR/fork.result: "<copy's death signal>
+//                <running|stopped>" (whether the parent's services survived), then waits
 //   set          instead of the services above: a ServiceSet of two TCP services on "auto"
 //                ports (ports in DIR/ports), then waits like `wait`
 // --handler  calls mirakuru::install_termination_handler() first.
@@ -19,8 +22,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -143,6 +148,36 @@ void kill_own_guardian(const std::filesystem::path& dir) {
   victim.kill();
 }
 
+void write_atomically(const std::filesystem::path& file, const std::string& text) {
+  const auto tmp = file.string() + ".tmp";
+  std::ofstream(tmp) << text;
+  std::filesystem::rename(tmp, file);
+}
+
+// The copy inherits the termination handler but not its thread: SIGINT must end it like the
+// default action would, and must not touch the parent's services.
+void fork_and_interrupt_copy(const std::filesystem::path& dir,
+                             const std::vector<mirakuru::SimpleExecutor*>& services) {
+  const pid_t copy = ::fork();
+  if (copy == 0) {
+    for (;;) ::pause();
+  }
+  write_pid(dir / "fork.pid", copy);
+  std::printf("READY\n");
+  std::fflush(stdout);
+  int status = 0;
+  while (::waitpid(copy, &status, 0) < 0 && errno == EINTR) {
+  }
+  bool running = true;
+  for (auto* ex : services) {
+    // The daemons' leaders exited by design; their guardians still hold the daemons.
+    if (ex->pid() > 0 && !ex->running() && ex->returncode() != 0) running = false;
+  }
+  write_atomically(dir / "fork.result",
+                   std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : -1) +
+                       (running ? " running\n" : " stopped\n"));
+}
+
 [[noreturn]] void wait_for_signals() {
   for (;;) ::pause();
 }
@@ -196,6 +231,10 @@ int main(int argc, char** argv) {
       wait_for_signals();
     }
     auto services = start_services(dir, slow_stop);
+    if (mode == "fork-sigint") {
+      fork_and_interrupt_copy(dir, services);
+      wait_for_signals();
+    }
     std::printf("READY\n");
     std::fflush(stdout);
     if (mode == "wait") wait_for_signals();

@@ -228,6 +228,26 @@ TEST(RunnerFaults, SigtermWithHandlerChainsThePreviousHandlerAfterStopping) {
   EXPECT_EQ(runner.file("chained"), "after-stop\n");
 }
 
+TEST(RunnerFaults, SigintToAForkedCopyOfTheRunnerKillsOnlyTheCopy) {
+  Scenario s("SIGINT to a forked copy of a runner with the handler");
+  Runner runner;
+  runner.start("fork-sigint", {"--handler"});
+  const pid_t copy = test::read_pid_file(runner.dir() / "fork.pid");
+  ASSERT_GT(copy, 0);
+  ASSERT_EQ(::kill(copy, SIGINT), 0);
+  const auto result = runner.dir() / "fork.result";
+  const auto until = Clock::now() + 10s;
+  while (!std::filesystem::exists(result) && Clock::now() < until) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(runner.file("fork.result"), "2 running\n")
+      << "the copy dies of SIGINT (no stopper thread there) and stops nothing of its parent";
+  EXPECT_FALSE(std::filesystem::exists(runner.dir() / "graceful.marker"));
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(runner.pid(), SIGKILL), 0);
+  expect_orphan_cleanup(s, runner, SIGKILL, t0);
+}
+
 TEST(RunnerFaults, SigintWithoutHandlerStillLeavesNothing) {
   Scenario s("runner SIGINT (no handler)");
   Runner runner;
