@@ -64,9 +64,15 @@ DependencyGraph build_graph(const std::vector<ServiceSpec>& services) {
       auto it = index.find(dep);
       if (it == index.end()) {
         std::string known;
-        for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-        config_error(path, "unknown service \"" + dep + "\"" + did_you_mean(dep, names) +
-                               "; services: " + known);
+        for (const auto& n : names) {
+          if (!known.empty()) known += ", ";
+          known += n;
+        }
+        std::string message = "unknown service \"" + dep + "\"";
+        message += did_you_mean(dep, names);
+        message += "; services: ";
+        message += known;
+        config_error(path, message);
       }
       if (it->second == i) config_error(path, "service \"" + dep + "\" depends on itself");
       if (std::find(graph.deps[i].begin(), graph.deps[i].end(), it->second) !=

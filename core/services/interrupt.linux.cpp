@@ -41,7 +41,8 @@ int kill_marked_processes(const std::vector<std::string>& markers) noexcept {
     DIR* proc = ::opendir("/proc");
     if (proc == nullptr) return 0;
     const pid_t self = ::getpid();
-    while (const dirent* entry = ::readdir(proc)) {
+    // readdir() is only unsafe on a DIR shared between threads; this one is ours alone.
+    while (const dirent* entry = ::readdir(proc)) {  // NOLINT(concurrency-mt-unsafe)
       char* end = nullptr;
       const long pid = std::strtol(entry->d_name, &end, 10);
       if (*end != '\0' || pid <= 1 || pid == self) continue;

@@ -106,7 +106,7 @@ const nlohmann::json* JsonObject::find(std::string_view key) const {
   return it == value_.end() ? nullptr : &*it;
 }
 
-std::string JsonObject::string(std::string_view key, std::string fallback) const {
+std::string JsonObject::string(std::string_view key, const std::string& fallback) const {
   const auto* v = find(key);
   return v ? expect_string(*v, path(key)) : fallback;
 }

@@ -39,7 +39,7 @@ class JsonObject {
   const nlohmann::json& json() const { return value_; }
 
   // Typed getters: nullopt-like defaults when absent, ConfigError on a wrong type.
-  std::string string(std::string_view key, std::string fallback = {}) const;
+  std::string string(std::string_view key, const std::string& fallback = {}) const;
   bool boolean(std::string_view key, bool fallback) const;
 
  private:

@@ -29,7 +29,7 @@ bool has_auto_ports(const ServiceSpec& s) {
 
 // A service on an auto port lost it after all (AlreadyRunning before spawning, or it died
 // complaining about its bind()).
-bool lost_its_port(std::exception_ptr error) {
+bool lost_its_port(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
   } catch (const AlreadyRunning&) {

@@ -37,9 +37,10 @@ bool parse_range(const std::string& text, PortRange& out) {
 // Where the lock files live: shared by every runner (and user) on the machine, so not under
 // $TEST_TMPDIR, which is private to one test.
 std::string lock_dir() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read-only; the runner does not setenv() this
   if (const char* dir = std::getenv("MIRAKURU_PORT_LOCK_DIR"); dir && *dir) return dir;
   static const std::string shared = [] {
-    const std::string dir = "/tmp/mirakuru-ports";
+    std::string dir = "/tmp/mirakuru-ports";
     if (::mkdir(dir.c_str(), 0777) == 0) ::chmod(dir.c_str(), 01777);  // like /tmp itself
     struct stat st {};
     if (::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && ::access(dir.c_str(), W_OK) == 0) {
@@ -91,6 +92,7 @@ bool bindable(int family, int port) {
 
 PortRange auto_port_range() {
   PortRange range;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read-only; the runner does not setenv() this
   if (const char* env = std::getenv("MIRAKURU_PORT_RANGE"); env && *env) {
     if (parse_range(env, range)) return range;
     logger()->warn("ignoring MIRAKURU_PORT_RANGE=\"{}\": expected FIRST-LAST within 1-65535", env);

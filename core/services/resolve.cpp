@@ -29,9 +29,14 @@ std::vector<std::string> VariableScope::known_names() const {
   for (std::size_t i = 0; i < set_.services.size(); ++i) {
     const std::string prefix = "services." + set_.services[i].name + ".";
     for (const char* field : {"port", "host", "url", "tmpdir", "log_file"}) {
-      names.push_back(prefix + field);
+      names.push_back(prefix);
+      names.back() += field;
     }
-    for (const auto& [p, _] : endpoints_[i].ports) names.push_back(prefix + "ports." + p);
+    for (const auto& [p, _] : endpoints_[i].ports) {
+      names.push_back(prefix);
+      names.back() += "ports.";
+      names.back() += p;
+    }
   }
   return names;
 }
@@ -76,7 +81,9 @@ std::string VariableScope::resolve(const std::string& name, const std::string& p
       fallback = var.substr(sep + 2);
       var.resize(sep);
     }
-    if (const char* v = std::getenv(var.c_str())) return v;
+    // The runner's environment, read once while the set is built (concurrent setenv() in the
+    // user's code would be the user's race).
+    if (const char* v = std::getenv(var.c_str())) return v;  // NOLINT(concurrency-mt-unsafe)
     if (fallback) return *fallback;
     config_error(path, "${" + name + "}: environment variable " + var +
                            " is not set (write ${env." + var + ":-default} to give a default)");

@@ -5,7 +5,7 @@
 
 namespace mirakuru::detail {
 
-void rethrow_for_service(std::exception_ptr error, const std::string& name,
+void rethrow_for_service(const std::exception_ptr& error, const std::string& name,
                          const std::string& note) {
   const std::string prefix = "service '" + name + "': ";
   auto message = [&](const std::exception& e) {

@@ -18,7 +18,7 @@ namespace {
 constexpr std::size_t kMaxBase = 50;
 
 std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
+  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read-only
   return v ? std::string(v) : std::string();
 }
 

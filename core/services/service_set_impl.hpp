@@ -59,7 +59,7 @@ void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures = tr
 void run_setup(const ResolvedService& service);
 
 // Rethrows `error` as the same type with "service 'NAME': " in front and `note` after.
-[[noreturn]] void rethrow_for_service(std::exception_ptr error, const std::string& name,
+[[noreturn]] void rethrow_for_service(const std::exception_ptr& error, const std::string& name,
                                       const std::string& note);
 
 }  // namespace detail

@@ -15,7 +15,11 @@ class SetupProcess : public SimpleExecutor {
 };
 
 std::string with_tail(std::string message, const std::string& tail) {
-  return tail.empty() ? message : message + "\n" + tail;
+  if (!tail.empty()) {
+    message += '\n';
+    message += tail;
+  }
+  return message;
 }
 
 }  // namespace
@@ -41,9 +45,12 @@ void run_setup(const ResolvedService& service) {
     if (*code != 0) {
       const std::string how = *code < 0 ? "was killed by signal " + std::to_string(-*code)
                                         : "exited with code " + std::to_string(*code);
-      throw ProcessExitedWithError(
-          command.str(), *code,
-          with_tail(label + " " + how + " (setup commands must exit 0)", process.output_tail()));
+      std::string message = label;
+      message += ' ';
+      message += how;
+      message += " (setup commands must exit 0)";
+      throw ProcessExitedWithError(command.str(), *code,
+                                   with_tail(std::move(message), process.output_tail()));
     }
   }
 }
