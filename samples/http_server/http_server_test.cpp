@@ -38,7 +38,7 @@ int kernel_port() {
 class Site {
  public:
   Site() {
-    const char* base = std::getenv("TEST_TMPDIR");
+    const char* base = std::getenv("TEST_TMPDIR");  // NOLINT(concurrency-mt-unsafe): no setenv
     std::string tmpl = std::string(base && *base ? base : "/tmp") + "/mk-site-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;

@@ -23,9 +23,10 @@
 int main(int argc, char** argv) {
   int port = 0;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--port") port = std::atoi(argv[i + 1]);
+    if (std::string(argv[i]) == "--port")
+      port = static_cast<int>(std::strtol(argv[i + 1], nullptr, 10));
   }
-  if (port <= 0) {
+  if (port <= 0 || port > 65535) {
     std::fprintf(stderr, "usage: notes_server --port PORT\n");
     return 2;
   }

@@ -41,9 +41,11 @@ int main(int argc, char** argv) {
     res.status = pong.ok ? 200 : 503;
     res.set_content(pong.ok ? "ok" : pong.value, "text/plain");
   });
-  server.Get("/greeting", [](const httplib::Request&, httplib::Response& res) {
-    const char* greeting = std::getenv("GREETING");
-    res.set_content(greeting ? greeting : "", "text/plain");
+  // Read once, before the server's threads exist: getenv is not thread-safe.
+  const char* greeting_env = std::getenv("GREETING");  // NOLINT(concurrency-mt-unsafe)
+  const std::string greeting = greeting_env ? greeting_env : "";
+  server.Get("/greeting", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(greeting, "text/plain");
   });
   server.Get("/schema", [&](const httplib::Request&, httplib::Response& res) {
     const auto version = sample::redis_command(db_port, {"GET", "schema_version"});
