@@ -1,42 +1,20 @@
 // The banner probe: matched on the output thread, line by line, as the bytes arrive.
+#include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cstdint>
 #include <memory>
 #include <regex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "mirakuru/probe.hpp"
 #include "probes/messages.hpp"
+#include "probes/regex_literal.hpp"
 
 namespace mirakuru {
 
 namespace {
-
-// A banner is very often plain text ("Ready to accept connections"). std::regex is slow (tens
-// of microseconds per long line, far more in debug builds) and every line of a chatty service
-// goes through the shared output thread, so plain text is searched with find() instead.
-// Returns the literal text when `pattern` has no regex meaning beyond escaped punctuation.
-bool as_literal(const std::string& pattern, std::string& literal) {
-  static const std::string special = ".^$|?*+()[]{}";
-  literal.clear();
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    char c = pattern[i];
-    if (c == '\\') {
-      if (i + 1 >= pattern.size()) return false;
-      char next = pattern[++i];
-      // \. \( etc. are literal; \d \s \b \w \n ... are not.
-      if (std::isalnum(static_cast<unsigned char>(next))) return false;
-      literal += next;
-    } else if (special.find(c) != std::string::npos) {
-      return false;
-    } else {
-      literal += c;
-    }
-  }
-  return !literal.empty();
-}
 
 class OutputProbe final : public Probe {
  public:
@@ -44,7 +22,10 @@ class OutputProbe final : public Probe {
       : pattern_(std::move(pattern)),
         regex_(pattern_, std::regex::ECMAScript | std::regex::optimize),
         streams_(streams) {
-    is_literal_ = as_literal(pattern_, literal_);
+    // Banners are mostly plain text, and the lines before them almost never contain the text a
+    // regex banner requires: find() first, std::regex (slow) only on candidate lines.
+    plain_ = detail::plain_text(pattern_);
+    if (plain_.empty()) required_ = detail::required_any(pattern_);
   }
 
   void reset() override {
@@ -70,8 +51,16 @@ class OutputProbe final : public Probe {
     if (streams_ == OutputStreams::Stdout && stream != Stream::Out) return;
     if (streams_ == OutputStreams::Stderr && stream != Stream::Err) return;
     lines_.fetch_add(1, std::memory_order_relaxed);
-    bool hit = is_literal_ ? line.find(literal_) != std::string_view::npos
-                           : std::regex_search(line.begin(), line.end(), regex_);
+    bool hit;
+    if (!plain_.empty()) {
+      hit = line.find(plain_) != std::string_view::npos;
+    } else {
+      const bool candidate =
+          required_.empty() || std::any_of(required_.begin(), required_.end(), [&](const auto& t) {
+            return line.find(t) != std::string_view::npos;
+          });
+      hit = candidate && std::regex_search(line.begin(), line.end(), regex_);
+    }
     if (hit) matched_.store(true, std::memory_order_release);
   }
 
@@ -93,8 +82,8 @@ class OutputProbe final : public Probe {
   std::string pattern_;
   std::regex regex_;
   OutputStreams streams_;
-  bool is_literal_ = false;
-  std::string literal_;
+  std::string plain_;                  // the whole pattern, when it is plain text
+  std::vector<std::string> required_;  // every match contains one of these (empty: unknown)
   std::atomic<bool> matched_{false};
   std::atomic<std::uint64_t> lines_{0};
   std::atomic<bool> closed_{false};
