@@ -145,6 +145,17 @@ inline Snapshot started(const std::string& sample, const mirakuru::ServiceSet& s
                  set.tmpdir(service));
 }
 
+// Adds the processes `pid` runs now to `shot` — call it just before the stop when the service
+// may have been restarted (stopped(), a crash) since started() took the snapshot.
+inline void refresh(Snapshot& shot, pid_t pid) {
+  for (const Proc& p : detail::process_tree(pid)) {
+    bool known = false;
+    for (const Proc& q : shot.tree)
+      known = known || (q.pid == p.pid && q.start_ticks == p.start_ticks);
+    if (!known) shot.tree.push_back(p);
+  }
+}
+
 // After the service was stopped: checks that every process recorded in `shot` is gone and its
 // tmpdir removed, prints
 //   [demo] cleaned SAMPLE SERVICE gone=K/K tmpdir=removed|kept|none

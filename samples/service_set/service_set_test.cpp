@@ -30,6 +30,12 @@ class Api : public mirakuru::gtest::ServiceTest {
     }
   }
   void TearDown() override {
+    // What runs now must be gone after the stop, restarted services included.
+    for (auto& shot : shots_) {
+      if (services().executor(shot.service).running()) {
+        samples::refresh(shot, services().executor(shot.service).pid());
+      }
+    }
     ServiceTest::TearDown();  // api first (SIGINT), then db
     for (const auto& shot : shots_) samples::cleaned(shot);
   }
@@ -71,6 +77,21 @@ TEST_F(Api, EveryTestGetsFreshServices) {
   auto c = api();
   EXPECT_EQ(c.Post("/visits")->body, "1");
   EXPECT_EQ(c.Post("/visits")->body, "2");
+}
+
+// Stop one service in the middle of a test — as Python mirakuru's `with executor.stopped():`.
+TEST_F(Api, ReportsTheDatabaseDownWhileItIsStopped) {
+  auto c = api();
+  auto& db = services().executor("db");
+  {
+    auto db_down = db.stopped();  // stops redis now, starts it again at the end of the scope
+    EXPECT_FALSE(db.running());
+    const auto res = c.Get("/health");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 503);
+  }  // redis is back *and ready* (TCP probe) before the guard's destructor returns
+  EXPECT_TRUE(db.running());
+  EXPECT_EQ(c.Get("/health")->status, 200);
 }
 
 TEST_F(Api, CountsVisitsInTheDatabase) {
