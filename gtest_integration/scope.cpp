@@ -62,6 +62,7 @@ std::string Scope::set_up(std::string label) {
   error_.clear();
   started_ = false;
   skipped_ = false;
+  start_failed_ = false;
   attached_.reset();
   reported_.clear();
 
@@ -108,6 +109,11 @@ std::string Scope::set_up(std::string label) {
       if (!paths.empty()) error_ += "\nFull logs:\n" + paths;
       if (factory_) set_.reset();  // start() stopped what it had started
     }
+    start_failed_ = true;
+    // GoogleTest reports the tests of a failed global set-up as SKIPPED, which ctest (through
+    // gtest_discover_tests' SKIP_REGULAR_EXPRESSION) counts as a success: the listener fails
+    // each of them instead.
+    if (level_ == Level::Environment) watch(this);
     return error_;
   }
 
@@ -127,6 +133,7 @@ std::string Scope::set_up(std::string label) {
 
 std::string Scope::tear_down() {
   unwatch(this);
+  start_failed_ = false;
   if (attached_) {
     attached_.reset();
     started_ = false;

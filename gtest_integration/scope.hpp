@@ -41,6 +41,8 @@ class Scope {
   ServiceSet& services();
 
   bool started() const { return started_; }
+  // The last set_up failed to start the services (not: skipped, attached, torn down).
+  bool start_failed() const { return start_failed_; }
   const std::string& error() const { return error_; }
   const std::string& label() const { return label_; }
 
@@ -65,10 +67,12 @@ class Scope {
   std::string error_;
   bool started_ = false;
   bool skipped_ = false;  // nothing to run in this shard
+  bool start_failed_ = false;
   std::set<std::pair<std::string, pid_t>> reported_;
 };
 
-// Scopes whose services run right now, for the test listener (environments and suites).
+// Scopes whose services run right now, for the test listener (environments and suites), and
+// environments whose services failed to start (until their TearDown).
 void watch(Scope* scope);
 void unwatch(Scope* scope);
 std::vector<Scope*> watched();

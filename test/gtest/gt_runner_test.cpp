@@ -101,6 +101,11 @@ TEST_F(GtestLayerRunner, ServiceFailingToStartFailsTheRunAndLeavesNothing) {
   EXPECT_THAT(r.output, HasSubstr("failing on purpose with exit code 3"));  // its output tail
   EXPECT_THAT(r.output, HasSubstr("did not start"));
   EXPECT_THAT(r.output, Not(HasSubstr("GT_PID")));  // no test body ran
+  // FAILED, not SKIPPED: ctest counts a skipped test as passed.
+  EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] Consumer.Answers"));
+  EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] Consumer.PrintsPid"));
+  EXPECT_THAT(r.output, HasSubstr("did not run: the services of global ServiceEnvironment #0"));
+  EXPECT_THAT(r.output, Not(HasSubstr("[  SKIPPED ]")));
   ASSERT_EQ(markers(marker_dir_, "alpha").size(), 1u);
   EXPECT_TRUE(markers(marker_dir_, "alpha")[0].stopped());  // stopped by the layer, not killed
   ExpectAllStopped(/*clean=*/false);                        // beta exited by itself
@@ -320,6 +325,18 @@ TEST_F(GtestLayerRunner, CtestJ8OverADiscoveredSuiteWithAutoPorts) {
   // Each test process started its own pair and stopped it.
   EXPECT_EQ(markers(marker_dir_, "alpha").size(), 8u);
   ExpectAllStopped();
+}
+
+TEST_F(GtestLayerRunner, CtestCountsTestsOfAFailedEnvironmentAsFailedNotSkipped) {
+  auto r = Run(
+      {GT_CTEST, "--test-dir", GT_BINARY_DIR, "-R", "^gt_global_env\\.", "-j8", "--timeout", "60"},
+      {{"GT_BREAK_SERVICES", "1"}}, std::chrono::seconds(150));
+  EXPECT_NE(r.exit_code, 0) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("0% tests passed, 8 tests failed out of 8")) << Show(r);
+  EXPECT_THAT(r.output, Not(HasSubstr("Skipped")));
+  EXPECT_EQ(markers(marker_dir_, "beta").size(), 8u);  // each process tried
+  ExpectAllStopped(/*clean=*/false);
+  for (const auto& m : markers(marker_dir_, "alpha")) EXPECT_TRUE(m.stopped());
 }
 
 }  // namespace

@@ -20,10 +20,11 @@
 // when its scope is set up, so its errors are test failures too.
 //
 // Failures are GoogleTest failures, never crashes or hangs:
-// - a global set that does not start is a fatal failure of the run (GoogleTest then skips
-//   every test, the exit status is 1); a suite's set FAILs each test of the suite; a test's set
-//   FAILs that test. The message holds the error, the failing service's output tail and the
-//   log paths. Whatever had started is stopped again.
+// - a global set that does not start is a fatal failure of the global set-up, and every test
+//   of the run is reported FAILED without running (GoogleTest alone would report them SKIPPED,
+//   which ctest counts as passed); the exit status is 1. A suite's set FAILs each test of the
+//   suite; a test's set FAILs that test. The message holds the error, the failing service's output
+//   tail and the log paths. Whatever had started is stopped again.
 // - a service that exits while tests run fails the test running at that moment (or the next
 //   one), naming the service, its exit code or signal and its output tail. A test that stops a
 //   service on purpose uses executor(NAME).stop()/kill()/stopped() (not signal()), which the
@@ -85,8 +86,9 @@ class ServiceEnvironment : public ::testing::Environment {
   ~ServiceEnvironment() override;  // stops nothing, never throws (see the lifecycle note)
 
   // Starts the services, records their ports and log paths and publishes their endpoints.
-  // Any error becomes a fatal GoogleTest failure. Does nothing when no test of this run (shard,
-  // filter) will run, and only attaches in a death-test child.
+  // Any error becomes a fatal GoogleTest failure (and each test then fails without running). Does
+  // nothing when no test of this run (shard, filter) will run, and only attaches in a death-test
+  // child.
   void SetUp() override;
   // Stops the services; an error (e.g. an unexpected exit code) becomes a GoogleTest failure.
   void TearDown() override;
