@@ -1,7 +1,9 @@
 // HttpExecutor: status regex, method, query string, and what a failing endpoint looks like.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "executor_test_support.hpp"
@@ -127,6 +129,25 @@ TEST(HttpExecutor, HeadersAndBodyAreSent) {
   ex.start();
   const std::string seen = R"(POST /search -> 200 type=application/json body={"query": 1})";
   EXPECT_NE(mt::output_with(ex, seen).find(seen), std::string::npos) << ex.output();
+}
+
+TEST(HttpExecutor, HttpsWithASelfSignedCertificate) {
+  if (::access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "needs /usr/bin/openssl";
+  mt::TempDir dir;
+  mirakuru::SimpleExecutor keygen({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                   "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                                   (dir / "key.pem").string(), "-out", (dir / "cert.pem").string(),
+                                   "-days", "1", "-subj", "/CN=localhost"});
+  keygen.start();
+  ASSERT_EQ(keygen.wait(30s), std::optional<int>(0)) << keygen.err_output();
+  // openssl s_server cannot share a reserved port: a port the kernel just gave out will do.
+  const std::string port = std::to_string(mt::free_port());
+  HttpExecutor ex({"/usr/bin/openssl", "s_server", "-accept", port, "-cert",
+                   (dir / "cert.pem").string(), "-key", (dir / "key.pem").string(), "-www"},
+                  "https://127.0.0.1:" + port + "/", HttpCheck{.method = "GET"},
+                  Options{.timeout = 20s});
+  ex.start();
+  EXPECT_EQ(ex.last_check().detail, "HTTP 200");
 }
 
 TEST(HttpExecutor, BadUrlsAreRejectedByTheConstructor) {
