@@ -13,6 +13,7 @@
 #include <mirakuru/mirakuru.hpp>
 #include <string>
 
+#include "http_result.hpp"
 #include "sample_report.hpp"
 
 namespace {
@@ -76,7 +77,7 @@ TEST(HttpServer, ServesAFileOnAPortFromTheKernel) {
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->body, "hello from mirakuru-cpp\n");
-  EXPECT_EQ(client.Get("/missing.txt")->status, 404);
+  EXPECT_EQ(samples::status(client.Get("/missing.txt")), 404);
 
   server.stop();  // SIGTERM: python dies of it, which counts as a clean stop
   EXPECT_FALSE(server.running());

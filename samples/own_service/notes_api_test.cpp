@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "http_result.hpp"
 #include "sample_report.hpp"
 
 namespace {
@@ -75,17 +76,17 @@ TEST_F(NotesApi, StoresAndReturnsANote) {
 
 TEST_F(NotesApi, ReplacingANoteAnswers200) {
   auto c = client();
-  ASSERT_EQ(c.Put("/notes/todo", "write docs", "text/plain")->status, 201);
-  EXPECT_EQ(c.Put("/notes/todo", "write tests", "text/plain")->status, 200);
-  EXPECT_EQ(c.Get("/notes/todo")->body, "write tests");
+  ASSERT_EQ(samples::status(c.Put("/notes/todo", "write docs", "text/plain")), 201);
+  EXPECT_EQ(samples::status(c.Put("/notes/todo", "write tests", "text/plain")), 200);
+  EXPECT_EQ(samples::body(c.Get("/notes/todo")), "write tests");
 }
 
 TEST_F(NotesApi, DeletedNotesAreGone) {
   auto c = client();
-  ASSERT_EQ(c.Put("/notes/scratch", "x", "text/plain")->status, 201);
-  EXPECT_EQ(c.Delete("/notes/scratch")->status, 204);
-  EXPECT_EQ(c.Get("/notes/scratch")->status, 404);
-  EXPECT_EQ(c.Delete("/notes/scratch")->status, 404);
+  ASSERT_EQ(samples::status(c.Put("/notes/scratch", "x", "text/plain")), 201);
+  EXPECT_EQ(samples::status(c.Delete("/notes/scratch")), 204);
+  EXPECT_EQ(samples::status(c.Get("/notes/scratch")), 404);
+  EXPECT_EQ(samples::status(c.Delete("/notes/scratch")), 404);
 }
 
 TEST_F(NotesApi, RunsOnTheSetsAutoPort) {

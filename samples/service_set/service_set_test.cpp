@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "http_result.hpp"
 #include "sample_report.hpp"
 
 namespace {
@@ -75,8 +76,8 @@ TEST_F(Api, GetsItsEnvironmentFromTheSetsVars) {
 // so this holds in every test and under --gtest_repeat / --gtest_shuffle.
 TEST_F(Api, EveryTestGetsFreshServices) {
   auto c = api();
-  EXPECT_EQ(c.Post("/visits")->body, "1");
-  EXPECT_EQ(c.Post("/visits")->body, "2");
+  EXPECT_EQ(samples::body(c.Post("/visits")), "1");
+  EXPECT_EQ(samples::body(c.Post("/visits")), "2");
 }
 
 // Stop one service in the middle of a test — as Python mirakuru's `with executor.stopped():`.
@@ -91,12 +92,12 @@ TEST_F(Api, ReportsTheDatabaseDownWhileItIsStopped) {
     EXPECT_EQ(res->status, 503);
   }  // redis is back *and ready* (TCP probe) before the guard's destructor returns
   EXPECT_TRUE(db.running());
-  EXPECT_EQ(c.Get("/health")->status, 200);
+  EXPECT_EQ(samples::status(c.Get("/health")), 200);
 }
 
 TEST_F(Api, CountsVisitsInTheDatabase) {
   auto c = api();
-  EXPECT_EQ(c.Post("/visits")->body, "1");
+  EXPECT_EQ(samples::body(c.Post("/visits")), "1");
   mirakuru::SimpleExecutor cli(
       {"redis-cli", "-p", std::to_string(services().port("db")), "GET", "visits"});
   cli.start();
