@@ -6,6 +6,7 @@
 
 #include "death_test.hpp"
 #include "report.hpp"
+#include "watcher.hpp"
 
 namespace mirakuru::gtest::detail {
 namespace {
@@ -68,7 +69,10 @@ std::string Scope::set_up(std::string label) {
 
   if (in_death_test_child()) {
     // The parent runs the services; starting a second copy here would race it for ports and
-    // files, and stopping anything would kill the parent's.
+    // files, and stopping anything would kill the parent's. A set given to this copy (built by
+    // the re-run main() or fixture) is released now: the child ends with _exit, and the set's
+    // destructor is what removes the directories it made.
+    set_.reset();
     if (auto endpoints = published(key_)) {
       try {
         attached_ = std::make_unique<ServiceSet>(ServiceSet::attach(*endpoints));
@@ -93,7 +97,7 @@ std::string Scope::set_up(std::string label) {
 
   try {
     if (factory_) set_ = std::make_unique<ServiceSet>(factory_());
-    if (!set_) throw std::logic_error("no service set to start");
+    if (!set_) throw std::logic_error("the ServiceSet given was released after the last TearDown");
     set_->start();
     started_ = true;
   } catch (const std::exception& e) {
@@ -140,7 +144,7 @@ std::string Scope::tear_down() {
     return {};
   }
   if (!started_) {
-    if (factory_) set_.reset();
+    if (factory_ || (level_ == Level::Environment && last_environment_teardown())) set_.reset();
     return {};
   }
   started_ = false;
@@ -168,8 +172,9 @@ std::string Scope::stop_owned() noexcept {
   } catch (...) {
     error = "mirakuru: stopping the services of " + label_ + " failed: unknown exception";
   }
-  // Destroyed now, while the core is surely alive; a given set is kept for the next run.
-  if (factory_) set_.reset();
+  // Destroyed now, while the core is surely alive (its destructor also removes the set's
+  // directories); a given set is kept while another SetUp may follow.
+  if (factory_ || (level_ == Level::Environment && last_environment_teardown())) set_.reset();
   return error;
 }
 

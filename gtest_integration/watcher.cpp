@@ -11,6 +11,8 @@
 namespace mirakuru::gtest::detail {
 namespace {
 
+std::atomic<int> current_iteration{0};
+
 std::string full_name(const ::testing::TestInfo& test) {
   return std::string(test.test_suite_name()) + "." + test.name();
 }
@@ -27,6 +29,10 @@ void report_deaths(const ::testing::TestInfo& test, const std::string& when) {
 // after the default printer) records its failures before the printer reports the result.
 class Watcher : public ::testing::EmptyTestEventListener {
  public:
+  void OnTestIterationStart(const ::testing::UnitTest&, int iteration) override {
+    current_iteration.store(iteration);
+  }
+
   void OnTestStart(const ::testing::TestInfo& test) override {
     // A service that died between two tests fails the next one instead of going unnoticed.
     report_deaths(test, "before test " + full_name(test) + " started");
@@ -56,6 +62,18 @@ class Watcher : public ::testing::EmptyTestEventListener {
 };
 
 }  // namespace
+
+bool last_environment_teardown() {
+#ifdef GTEST_FLAG_GET
+  const int repeat = GTEST_FLAG_GET(repeat);
+  const bool recreate = GTEST_FLAG_GET(recreate_environments_when_repeating);
+#else
+  const int repeat = ::testing::GTEST_FLAG(repeat);
+  const bool recreate = ::testing::GTEST_FLAG(recreate_environments_when_repeating);
+#endif
+  if (repeat < 0) return false;  // forever: GoogleTest recreates the environments each time
+  return !recreate || current_iteration.load() >= repeat - 1;
+}
 
 void ensure_watcher() {
   static std::atomic<bool> installed{false};

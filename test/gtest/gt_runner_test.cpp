@@ -32,15 +32,24 @@ class GtestLayerRunner : public ::testing::Test {
  protected:
   GtestLayerRunner() {
     std::filesystem::create_directory(marker_dir_);
+    std::filesystem::create_directory(dir_.path() / "logs");
     config_ = write_config(dir_.path(), two_servers(marker_dir_.string()));
   }
 
-  // Every server a run started must be gone and, unless told otherwise, stopped cleanly.
-  void ExpectAllStopped(bool clean = true) {
+  // Every server a run started must be gone and, unless told otherwise, stopped cleanly —
+  // and then its service set removed its temporary directories too.
+  void ExpectAllStopped(bool clean = true, bool dirs_removed = true) {
     for (const auto& m : markers(marker_dir_)) {
       EXPECT_TRUE(gone_within(m.pid, std::chrono::seconds(5))) << m.name << " " << m.pid;
       if (clean) {
         EXPECT_TRUE(m.stopped()) << m.name << " was not stopped gracefully";
+      }
+    }
+    if (!clean || !dirs_removed) return;  // a failed service keeps its tmpdir for inspection
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+      auto name = entry.path().filename().string();
+      if (entry.is_directory() && name != "markers" && name != "logs") {
+        ADD_FAILURE() << "left behind: " << entry.path();
       }
     }
   }
@@ -50,7 +59,9 @@ class GtestLayerRunner : public ::testing::Test {
                 std::chrono::seconds timeout = std::chrono::seconds(60),
                 const std::string& signal_when = "", int sig = SIGINT) const {
     env["GT_MARKER_DIR"] = marker_dir_.string();
-    env["MIRAKURU_LOG_DIR"] = dir_.path().string();
+    env["MIRAKURU_LOG_DIR"] = (dir_.path() / "logs").string();
+    // Failed services keep their tmpdir for inspection: keep it inside this test's directory.
+    env["TEST_TMPDIR"] = dir_.path().string();
     return run(argv, env, timeout, signal_when, sig);
   }
 
@@ -299,7 +310,9 @@ TEST_F(GtestLayerRunner, SigintStopsTheServicesGracefully) {
   EXPECT_EQ(r.exit_code, -SIGINT) << Show(r);
   EXPECT_THAT(r.output, Not(HasSubstr("not interrupted")));
   ASSERT_EQ(markers(marker_dir_).size(), 2u) << Show(r);
-  ExpectAllStopped();  // "stopped": each got its SIGTERM stop sequence, not the guardian's kill
+  // "stopped": each got its SIGTERM stop sequence, not the guardian's kill. The set's own
+  // directory stays: the runner dies of the signal before any destructor runs (core gap).
+  ExpectAllStopped(/*clean=*/true, /*dirs_removed=*/false);
 }
 
 TEST_F(GtestLayerRunner, HelpMentionsTheServicesFlag) {
