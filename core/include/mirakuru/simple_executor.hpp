@@ -123,8 +123,10 @@ class SimpleExecutor {
   using LineHook = std::function<void(Stream, std::string_view line)>;
 
   // Installs a hook called on the output thread for each complete line (without '\n', at most
-  // 64 KiB: longer lines are cut) of the processes started from now on. Empty: none.
-  // The hook must be quick and must not call back into the executor.
+  // 64 KiB: longer lines are cut) of the current process and of every process started from now
+  // on. Empty: none. When set_line_hook() returns, the previous hook is no longer called (so a
+  // destructor can detach what the hook points to). The hook must be quick and must not call
+  // back into the executor (it runs under the process's state lock).
   void set_line_hook(LineHook hook);
 
   // Blocks until something happened (new output, the process exited or ended its output) or
