@@ -20,6 +20,7 @@
 // --ignore-int  ignores SIGINT before installing the handler (like a shell's background job).
 // --slow-stop   the SIGTERM-ignoring service gets a 30 s stop timeout instead of 300 ms.
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -32,6 +33,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -83,8 +85,7 @@ std::vector<mirakuru::SimpleExecutor*> start_services(const std::filesystem::pat
     if (*variant != '\0') argv.emplace_back(variant);
     auto* ex = add(name, argv);
     if (ex->wait(10s) != 0) {
-      std::fprintf(stderr, "%s did not daemonize: %s\n", name.c_str(), ex->err_output().c_str());
-      std::exit(3);
+      throw std::runtime_error(name + " did not daemonize: " + ex->err_output());
     }
   }
   add("pipeline",
@@ -94,8 +95,7 @@ std::vector<mirakuru::SimpleExecutor*> start_services(const std::filesystem::pat
   // Wait for the fixtures' own pid files: the suite must know every pid before it kills us.
   for (const char* file : {"graceful.pid", "background.pid"}) {
     if (mirakuru::test::read_pid_file(dir / file) <= 0) {
-      std::fprintf(stderr, "no %s\n", file);
-      std::exit(3);
+      throw std::runtime_error(std::string("no ") + file);
     }
   }
   return services;
@@ -136,7 +136,9 @@ pid_t parent_of(pid_t pid) {
   std::string line;
   std::getline(in, line);
   const auto paren = line.rfind(')');
-  return paren == std::string::npos ? -1 : std::atoi(line.c_str() + paren + 4);
+  return paren == std::string::npos
+             ? -1
+             : static_cast<pid_t>(std::strtol(line.c_str() + paren + 4, nullptr, 10));
 }
 
 void kill_own_guardian(const std::filesystem::path& dir) {
@@ -200,20 +202,26 @@ int main(int argc, char** argv) {
   }
   std::snprintf(g_marker, sizeof g_marker, "%s", (dir / "graceful.marker").c_str());
   std::snprintf(g_chained, sizeof g_chained, "%s", (dir / "chained").c_str());
-  if (chain) {
-    std::signal(SIGINT, chained_handler);
-    std::signal(SIGTERM, chained_handler);
-  }
-  if (ignore_int) std::signal(SIGINT, SIG_IGN);
-  if (handler) {
-    mirakuru::install_termination_handler();
-    mirakuru::install_termination_handler();  // idempotent
-  }
   // Blocked before any thread exists, so that only sigwait() below takes it.
   sigset_t go;
   ::sigemptyset(&go);
   ::sigaddset(&go, SIGUSR1);
-  ::sigprocmask(SIG_BLOCK, &go, nullptr);
+  ::pthread_sigmask(SIG_BLOCK, &go, nullptr);
+  struct sigaction action {};
+  ::sigemptyset(&action.sa_mask);
+  if (chain) {
+    action.sa_handler = chained_handler;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+  }
+  if (ignore_int) {
+    action.sa_handler = SIG_IGN;
+    ::sigaction(SIGINT, &action, nullptr);
+  }
+  if (handler) {
+    mirakuru::install_termination_handler();
+    mirakuru::install_termination_handler();  // idempotent
+  }
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);  // abort/segv are the point, not their core files
 
@@ -225,7 +233,7 @@ int main(int argc, char** argv) {
       wait_for_signals();
     }
     if (mode == "set") {
-      auto set = start_set(dir);
+      [[maybe_unused]] const auto set = start_set(dir);  // lives until the runner dies
       std::printf("READY\n");
       std::fflush(stdout);
       wait_for_signals();
@@ -242,6 +250,7 @@ int main(int argc, char** argv) {
     ::sigwait(&go, &sig);
     if (mode == "abort") std::abort();
     if (mode == "segv") ::raise(SIGSEGV);
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): exiting with live threads and executors is the point
     if (mode == "exit-leaked") std::exit(0);
     std::fprintf(stderr, "unknown mode '%s'\n", mode.c_str());
     return 2;

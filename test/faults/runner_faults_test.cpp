@@ -295,6 +295,7 @@ TEST(RunnerFaults, EightParallelRunnersWithAutoPorts) {
   const auto t_start = Clock::now();
   {
     std::vector<std::thread> threads;
+    threads.reserve(kRunners);
     for (int i = 0; i < kRunners; ++i) {
       threads.emplace_back([&, i] {
         try {

@@ -70,7 +70,7 @@ TEST(ServiceFaults, ServiceExitingEarlyIsReportedAtOnceWithItsOutput) {
   const auto t0 = Clock::now();
   try {
     ex.start();
-    FAIL() << "start() returned";
+    ADD_FAILURE() << "start() returned";
   } catch (const ProcessExitedWithError& e) {
     EXPECT_EQ(e.exit_code(), 3);
     EXPECT_TRUE(contains(e.what(), "fatal: cannot open the database")) << e.what();
@@ -150,7 +150,7 @@ TEST(ServiceFaults, ReadinessWaitOnAnOpenPipeTimesOutAndCleansUp) {
                     "^never printed$", {.timeout = 500ms});
   try {
     ex.start();
-    FAIL() << "start() returned";
+    ADD_FAILURE() << "start() returned";
   } catch (const TimeoutExpired& e) {
     EXPECT_EQ(e.timeout(), 500ms);
     EXPECT_TRUE(contains(e.what(), "daemon started")) << "the output tail: " << e.what();
@@ -255,7 +255,7 @@ TEST(ServiceFaults, PortAlreadyTakenIsAlreadyRunningAndStartsNothing) {
   TcpExecutor ex({fixture("tcp_server"), "--port", std::to_string(port)}, "127.0.0.1", port);
   try {
     ex.start();
-    FAIL() << "start() returned";
+    ADD_FAILURE() << "start() returned";
   } catch (const AlreadyRunning& e) {
     EXPECT_TRUE(contains(e.what(), std::to_string(port))) << e.what();
   }
@@ -269,7 +269,7 @@ TEST(ServiceFaults, SocketPathTooLongIsAClearError) {
   const auto socket = dir / std::string(120, 's');
   try {
     UnixSocketExecutor ex({fixture("unix_server"), socket.string()}, socket);
-    FAIL() << "constructed";
+    ADD_FAILURE() << "constructed";
   } catch (const std::invalid_argument& e) {
     EXPECT_TRUE(contains(e.what(), "107")) << "names the limit: " << e.what();
   }
@@ -294,7 +294,8 @@ TEST(ServiceFaults, DeathTestAndForkNeverStopTheParentsServices) {
         service.stop();
         service.kill();
         service.signal(SIGKILL);
-        std::exit(3);  // static destructors run here, in the fork
+        std::exit(3);  // NOLINT(concurrency-mt-unsafe): static destructors in the fork are the
+                       // point  // static destructors run here, in the fork
       },
       ::testing::ExitedWithCode(3), "");
   GTEST_FLAG_SET(death_test_style, style);
@@ -303,7 +304,7 @@ TEST(ServiceFaults, DeathTestAndForkNeverStopTheParentsServices) {
   if (child == 0) {
     SimpleExecutor moved(std::move(service));
     moved.stop();
-    std::exit(0);
+    std::exit(0);  // NOLINT(concurrency-mt-unsafe): as above
   }
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
