@@ -231,9 +231,11 @@ std::vector<std::string> Scope::take_deaths(const std::string& when) {
     if (pid <= 0 || ex.running()) continue;
     if (!reported_.emplace(name, pid).second) continue;
     auto rc = ex.returncode();
-    std::string msg =
-        "mirakuru: service '" + name + "' of " + label_ + " (pid " + std::to_string(pid) + ") " +
-        (rc ? describe_exit(*rc) : std::string("is no longer running")) + " " + when + ".\n";
+    std::string msg = "mirakuru: service '" + name + "' of ";
+    msg += label_;
+    msg += " (pid " + std::to_string(pid) + ") ";
+    msg += rc ? describe_exit(*rc) : std::string("is no longer running");
+    msg += " " + when + ".\n";
     std::size_t lines = log_tail_lines() > 0 ? log_tail_lines() : 20;
     std::string out = tail(ex.output(), lines, "    ");
     std::string err = tail(ex.err_output(), lines, "    ");
@@ -262,7 +264,8 @@ std::string Scope::log_tails(std::size_t lines) const {
     }
     const SimpleExecutor& ex = set_->executor(name);
     std::string state = ex.running() ? "running" : "not running";
-    out += "[ mirakuru ] service '" + name + "' of " + label_ + " (" + state + ")";
+    out += "[ mirakuru ] service '" + name + "' of ";
+    out += label_ + " (" + state + ")";
     out += log.empty() ? std::string("\n") : ", log " + log.string() + "\n";
     if (lines == 0) continue;
     std::string text = log.empty() ? std::string() : file_tail(log, lines, "    ");
