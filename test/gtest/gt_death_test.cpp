@@ -15,7 +15,7 @@ namespace {
 using mirakuru::gtest_test::ask;
 
 std::string marker_dir() {
-  const char* dir = std::getenv("GT_MARKER_DIR");
+  const char* dir = std::getenv("GT_MARKER_DIR");  // NOLINT(concurrency-mt-unsafe): main thread
   return dir ? dir : "";
 }
 

@@ -12,7 +12,7 @@
 namespace {
 
 std::string marker_dir() {
-  const char* dir = std::getenv("GT_MARKER_DIR");
+  const char* dir = std::getenv("GT_MARKER_DIR");  // NOLINT(concurrency-mt-unsafe): main thread
   return dir ? dir : "";
 }
 

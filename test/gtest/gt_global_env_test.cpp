@@ -50,7 +50,8 @@ TEST(GlobalEnv, UrlNamesThePort) {
 }
 
 TEST(GlobalEnv, EndpointsArePublishedForDeathTests) {
-  const char* published = std::getenv("MIRAKURU_GTEST_ENDPOINTS");
+  const char* published = std::getenv(  // NOLINT(concurrency-mt-unsafe): main thread
+      "MIRAKURU_GTEST_ENDPOINTS");
   ASSERT_NE(published, nullptr);
   auto doc = nlohmann::json::parse(published);
   EXPECT_EQ(doc["scopes"]["env:0"]["alpha"]["port"], set().port("alpha"));
@@ -60,9 +61,11 @@ TEST(GlobalEnv, EndpointsArePublishedForDeathTests) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  // NOLINTBEGIN(concurrency-mt-unsafe): before any thread starts
   const char* markers = std::getenv("GT_MARKER_DIR");
   // GT_BREAK_SERVICES=1: beta fails to start (gt_runner_test checks what ctest reports then).
   int beta_exit_code = std::getenv("GT_BREAK_SERVICES") != nullptr ? 3 : -1;
+  // NOLINTEND(concurrency-mt-unsafe)
   ::testing::AddGlobalTestEnvironment(new mirakuru::gtest::ServiceEnvironment(
       mirakuru::gtest_test::two_servers(markers ? markers : "", beta_exit_code)));
   return RUN_ALL_TESTS();
