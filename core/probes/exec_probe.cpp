@@ -55,7 +55,7 @@ class ExecProbe final : public Probe {
     if (*code == 0) return ProbeResult::ready();
     std::string said = last_line(run.err_output());
     if (said.empty()) said = last_line(run.output());
-    last_said_ = "the check \"" + check_.str() + "\" " + detail::describe_exit(*code) +
+    last_said_ = "the check \"" + check_.str() + "\" " + describe_returncode(*code) +
                  (said.empty() ? "" : ": " + said);
     return ProbeResult::not_yet(last_said_);
   }

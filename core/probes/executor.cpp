@@ -185,7 +185,7 @@ void Executor::drain_output() const {
 void Executor::fail_exited(int code, Clock::time_point started) {
   kill_quietly();  // descendants may still run (and hold the output open)
   drain_output();
-  std::string message = "\"" + command().str() + "\" " + detail::describe_exit(code) + " after " +
+  std::string message = "\"" + command().str() + "\" " + describe_returncode(code) + " after " +
                         detail::format_duration(since(started)) +
                         ", before it was ready (waiting for " + waiting_for() + ")";
   if (!last_.detail.empty()) message += "; last check: " + last_.detail;

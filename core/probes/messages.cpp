@@ -28,61 +28,6 @@ std::string format_duration(std::chrono::milliseconds d) {
 
 namespace {
 
-// sigabbrev_np() is glibc >= 2.32 only; the signals a service dies of are few.
-std::string_view signal_name(int sig) {
-  switch (sig) {
-    case SIGHUP:
-      return "SIGHUP";
-    case SIGINT:
-      return "SIGINT";
-    case SIGQUIT:
-      return "SIGQUIT";
-    case SIGILL:
-      return "SIGILL";
-    case SIGTRAP:
-      return "SIGTRAP";
-    case SIGABRT:
-      return "SIGABRT";
-    case SIGBUS:
-      return "SIGBUS";
-    case SIGFPE:
-      return "SIGFPE";
-    case SIGKILL:
-      return "SIGKILL";
-    case SIGUSR1:
-      return "SIGUSR1";
-    case SIGSEGV:
-      return "SIGSEGV";
-    case SIGUSR2:
-      return "SIGUSR2";
-    case SIGPIPE:
-      return "SIGPIPE";
-    case SIGALRM:
-      return "SIGALRM";
-    case SIGTERM:
-      return "SIGTERM";
-    case SIGXCPU:
-      return "SIGXCPU";
-    case SIGXFSZ:
-      return "SIGXFSZ";
-    default:
-      return "";
-  }
-}
-
-}  // namespace
-
-std::string describe_exit(int returncode) {
-  if (returncode >= 0) return "exited with code " + std::to_string(returncode);
-  int sig = -returncode;
-  std::string s = "was killed by signal " + std::to_string(sig);
-  auto name = signal_name(sig);
-  if (!name.empty()) s += " (" + std::string(name) + ")";
-  return s;
-}
-
-namespace {
-
 // strerror() is not thread-safe; strerror_r() comes in a GNU and an XSI flavour.
 [[maybe_unused]] const char* strerror_result(const char* gnu, const char* /*buffer*/) {
   return gnu;

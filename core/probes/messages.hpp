@@ -13,10 +13,6 @@ std::string with_thousands(std::uint64_t n);
 // 1500ms -> "1.5 s", 250ms -> "250 ms".
 std::string format_duration(std::chrono::milliseconds d);
 
-// How a process ended, from a returncode (-N: signal N): "exited with code 1",
-// "was killed by signal 9 (SIGKILL)".
-std::string describe_exit(int returncode);
-
 // strerror(errno_value), lowercased first letter, for "connect: connection refused".
 std::string errno_text(int errno_value);
 

@@ -22,12 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string describe_returncode(int rc) {
-  if (rc >= 0) return "exit code " + std::to_string(rc);
-  const char* name = ::sigabbrev_np(-rc);
-  return "signal " + std::to_string(-rc) + (name ? std::string(" (SIG") + name + ")" : "");
-}
-
 void send_control(int fd, const detail::ControlMessage& message) {
   // Never ::write directly: a guardian killed from outside would make it raise SIGPIPE.
   detail::send_control_message(fd, message);
@@ -201,8 +195,8 @@ void SimpleExecutor::stop_impl(int sig, std::optional<int> expected, bool throw_
   if (rc != 0 && rc != accepted) {
     throw ProcessFinishedWithError(
         command_.str(), rc,
-        "'" + command_.str() + "' finished with " + describe_returncode(rc) + " (expected 0 or " +
-            describe_returncode(accepted) +
+        "'" + command_.str() + "' " + describe_returncode(rc) +
+            " (expected: exited with code 0, or " + describe_returncode(accepted) +
             "; set expected_returncode if this is normal for the program)" + [&] {
               std::string t = output_tail();
               return t.empty() ? std::string() : "\n" + t;

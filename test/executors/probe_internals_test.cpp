@@ -169,8 +169,8 @@ TEST(Messages, Formatting) {
   EXPECT_EQ(d::format_duration(1500ms), "1.5 s");
   EXPECT_EQ(d::format_duration(60000ms), "60 s");
   EXPECT_EQ(d::format_duration(1234ms), "1234 ms");
-  EXPECT_EQ(d::describe_exit(3), "exited with code 3");
-  EXPECT_EQ(d::describe_exit(-SIGKILL), "was killed by signal 9 (SIGKILL)");
+  EXPECT_EQ(mirakuru::describe_returncode(3), "exited with code 3");
+  EXPECT_EQ(mirakuru::describe_returncode(-SIGKILL), "was killed by signal 9 (SIGKILL)");
   EXPECT_EQ(d::errno_text(ECONNREFUSED), "connection refused");
 }
 

@@ -85,4 +85,8 @@ class ConfigError : public ExecutorError {
   std::string json_path_;
 };
 
+// How a process ended, from a returncode (-N: death by signal N): "exited with code 1",
+// "was killed by signal 9 (SIGKILL)". The wording every error message of the library uses.
+std::string describe_returncode(int returncode);
+
 }  // namespace mirakuru

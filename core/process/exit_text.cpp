@@ -1,0 +1,68 @@
+// describe_returncode(): the one wording of "how did it end" for every message.
+#include <csignal>
+#include <string>
+#include <string_view>
+
+#include "mirakuru/errors.hpp"
+
+namespace mirakuru {
+namespace {
+
+// sigabbrev_np() is glibc >= 2.32 only; the signals a service dies of are few.
+std::string_view signal_name(int sig) {
+  switch (sig) {
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGINT:
+      return "SIGINT";
+    case SIGQUIT:
+      return "SIGQUIT";
+    case SIGILL:
+      return "SIGILL";
+    case SIGTRAP:
+      return "SIGTRAP";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGKILL:
+      return "SIGKILL";
+    case SIGUSR1:
+      return "SIGUSR1";
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGUSR2:
+      return "SIGUSR2";
+    case SIGPIPE:
+      return "SIGPIPE";
+    case SIGALRM:
+      return "SIGALRM";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGXCPU:
+      return "SIGXCPU";
+    case SIGXFSZ:
+      return "SIGXFSZ";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+std::string describe_returncode(int returncode) {
+  if (returncode >= 0) return "exited with code " + std::to_string(returncode);
+  const int sig = -returncode;
+  std::string text = "was killed by signal " + std::to_string(sig);
+  const std::string_view name = signal_name(sig);
+  if (!name.empty()) {
+    text += " (";
+    text += name;
+    text += ')';
+  }
+  return text;
+}
+
+}  // namespace mirakuru
