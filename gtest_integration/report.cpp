@@ -8,53 +8,6 @@
 #include <vector>
 
 namespace mirakuru::gtest::detail {
-namespace {
-
-const char* signal_name(int sig) {
-  switch (sig) {
-    case SIGHUP:
-      return "SIGHUP";
-    case SIGINT:
-      return "SIGINT";
-    case SIGQUIT:
-      return "SIGQUIT";
-    case SIGILL:
-      return "SIGILL";
-    case SIGABRT:
-      return "SIGABRT";
-    case SIGBUS:
-      return "SIGBUS";
-    case SIGFPE:
-      return "SIGFPE";
-    case SIGKILL:
-      return "SIGKILL";
-    case SIGSEGV:
-      return "SIGSEGV";
-    case SIGPIPE:
-      return "SIGPIPE";
-    case SIGALRM:
-      return "SIGALRM";
-    case SIGTERM:
-      return "SIGTERM";
-    case SIGUSR1:
-      return "SIGUSR1";
-    case SIGUSR2:
-      return "SIGUSR2";
-    default:
-      return nullptr;
-  }
-}
-
-}  // namespace
-
-std::string describe_exit(int returncode) {
-  if (returncode >= 0) return "exited with code " + std::to_string(returncode);
-  int sig = -returncode;
-  std::string text = "was killed by signal " + std::to_string(sig);
-  if (const char* name = signal_name(sig)) text += std::string(" (") + name + ")";
-  return text;
-}
-
 std::string tail(std::string_view text, std::size_t lines, const std::string& indent,
                  std::size_t max_bytes) {
   if (lines == 0 || text.empty()) return {};

@@ -8,9 +8,6 @@
 
 namespace mirakuru::gtest::detail {
 
-// "exited with code 3" / "was killed by signal 9 (SIGKILL)" from a returncode() value.
-std::string describe_exit(int returncode);
-
 // The last `lines` lines of `text` (at most `max_bytes` bytes), each indented by `indent`.
 std::string tail(std::string_view text, std::size_t lines, const std::string& indent = "  ",
                  std::size_t max_bytes = std::size_t{16} * 1024);

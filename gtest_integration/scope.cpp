@@ -234,7 +234,7 @@ std::vector<std::string> Scope::take_deaths(const std::string& when) {
     std::string msg = "mirakuru: service '" + name + "' of ";
     msg += label_;
     msg += " (pid " + std::to_string(pid) + ") ";
-    msg += rc ? describe_exit(*rc) : std::string("is no longer running");
+    msg += rc ? mirakuru::describe_returncode(*rc) : std::string("is no longer running");
     msg += " " + when + ".\n";
     std::size_t lines = log_tail_lines() > 0 ? log_tail_lines() : 20;
     std::string out = tail(ex.output(), lines, "    ");

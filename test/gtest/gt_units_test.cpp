@@ -12,7 +12,7 @@
 
 namespace {
 
-using mirakuru::gtest::detail::describe_exit;
+using mirakuru::describe_returncode;
 using mirakuru::gtest::detail::file_tail;
 using mirakuru::gtest::detail::tail;
 using mirakuru::gtest::detail::take_main_flags;
@@ -47,10 +47,10 @@ TEST(GtTail, ReadsOnlyTheEndOfAFile) {
 }
 
 TEST(GtDescribeExit, CodesAndSignals) {
-  EXPECT_EQ(describe_exit(0), "exited with code 0");
-  EXPECT_EQ(describe_exit(3), "exited with code 3");
-  EXPECT_EQ(describe_exit(-SIGKILL), "was killed by signal 9 (SIGKILL)");
-  EXPECT_EQ(describe_exit(-SIGTERM), "was killed by signal 15 (SIGTERM)");
+  EXPECT_EQ(describe_returncode(0), "exited with code 0");
+  EXPECT_EQ(describe_returncode(3), "exited with code 3");
+  EXPECT_EQ(describe_returncode(-SIGKILL), "was killed by signal 9 (SIGKILL)");
+  EXPECT_EQ(describe_returncode(-SIGTERM), "was killed by signal 15 (SIGTERM)");
 }
 
 // argv as gtest_main sees it after InitGoogleTest (writable, null-terminated).
