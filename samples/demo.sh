@@ -51,6 +51,11 @@ status=0
 MIRAKURU_DEMO_REPORT="$report" MIRAKURU_LOG=debug \
   ctest --test-dir "$build_dir" -L sample -V --timeout 300 >"$log" 2>&1 || status=$?
 grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: ' "$log" | sed -E 's/^ *//; s/ +#[0-9]+//' || true
+if [ ! -s "$report" ]; then
+  printf '%sNo sample reported anything%s: were they built (MIRAKURU_BUILD_SAMPLES=ON)?\n' \
+    "$red" "$reset"
+  status=1
+fi
 
 # The table: one row per (sample, service). The library's own debug log gives, per process,
 # the time from spawn to ready ("ready after N us"); `start` is what the sample measured around
