@@ -17,11 +17,15 @@ ctest --preset release "$@" || status=$?
 
 # Anything started during the suite that still runs is a leak: every service must be gone
 # within a second of its runner's end.
+after=$(mktemp)
+trap 'rm -f "$before" "$after"' EXIT
 leaks=""
 for _ in 1 2 3 4 5 6 7 8 9 10; do
-  leaks=$(ps -eo pid=,ppid=,stat=,args= | awk -v self=$$ 'NR==FNR {old[$1]=1; next}
-           !($1 in old) && $1 != self && $2 != self' "$before" - |
-          grep -E 'mk_|redis|postgres|http\.server|sleep|consumer_test|mirakuru|gt_|sample' || true)
+  ps -eo pid=,ppid=,stat=,args= >"$after"  # to a file: no pipeline process of ours is listed
+  leaks=$(awk -v self=$$ 'NR==FNR {old[$1]=1; next}
+            !($1 in old) && $1 != self && $2 != self && $4 != "ps" &&
+            /mk_|redis|postgres|http\.server|sleep|consumer_test|mirakuru|gt_|sample/' \
+          "$before" "$after")
   [ -z "$leaks" ] && break
   sleep 0.3
 done
