@@ -229,6 +229,11 @@ TEST(RunnerFaults, SigtermWithHandlerChainsThePreviousHandlerAfterStopping) {
 }
 
 TEST(RunnerFaults, SigintToAForkedCopyOfTheRunnerKillsOnlyTheCopy) {
+#if defined(__SANITIZE_THREAD__)
+  // TSan's runtime does not survive fork() without exec in a multi-threaded process: the copy
+  // hangs inside the runtime instead of running the scenario.
+  GTEST_SKIP() << "fork without exec of a threaded runner is not supported under TSan";
+#endif
   Scenario s("SIGINT to a forked copy of a runner with the handler");
   Runner runner;
   runner.start("fork-sigint", {"--handler"});
