@@ -72,6 +72,7 @@ void Process::on_status_eof() {
   // reparented elsewhere; the executor falls back to signalling the group directly.
   guardian_lost_ = !done_;
   done_ = true;
+  status_closed_ = true;
   if (!exited_) {
     exited_ = true;
     returncode_ = -SIGKILL;
@@ -81,7 +82,8 @@ void Process::on_status_eof() {
 
 Process::Snapshot Process::snapshot() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return {exited_, returncode_, done_, escalated_, closed_outputs_ >= open_outputs, guardian_lost_};
+  return {exited_,        returncode_,   done_, escalated_, closed_outputs_ >= open_outputs,
+          guardian_lost_, status_closed_};
 }
 
 std::string Process::output(Stream stream) const {
@@ -106,7 +108,7 @@ bool Process::wait_until(const std::function<bool(const Snapshot&)>& pred,
   std::unique_lock<std::mutex> lock(mutex_);
   return changed_.wait_until(lock, until, [&] {
     return pred(Snapshot{exited_, returncode_, done_, escalated_, closed_outputs_ >= open_outputs,
-                         guardian_lost_});
+                         guardian_lost_, status_closed_});
   });
 }
 

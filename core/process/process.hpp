@@ -47,6 +47,7 @@ class Process {
     bool escalated;  // kill_signal was needed
     bool outputs_closed;
     bool guardian_lost;  // the guardian vanished without reporting (killed from outside)
+    bool status_closed;  // the pump has closed the guardian's status pipe
   };
   Snapshot snapshot() const;
   std::string output(Stream stream) const;
@@ -69,6 +70,7 @@ class Process {
   bool done_ = false;
   bool escalated_ = false;
   bool guardian_lost_ = false;
+  bool status_closed_ = false;
   int closed_outputs_ = 0;
   OutputRing out_;
   OutputRing err_;

@@ -176,7 +176,8 @@ void SimpleExecutor::stop_impl(int sig, std::optional<int> expected, bool throw_
     ::close(process->spawned.control_fd);
     process->spawned.control_fd = -1;
     // Everything that could write is dead: the last bytes are in flight to the pump.
-    process->wait_until([](const auto& s) { return s.outputs_closed; },
+    // ... and the pump releases the status pipe: no descriptor of this run outlives stop().
+    process->wait_until([](const auto& s) { return s.outputs_closed && s.status_closed; },
                         Clock::now() + std::chrono::milliseconds(500));
     detail::logger()->debug(
         "stopped '{}' (pid {}) in {:.3f} ms", command_.str(), process->spawned.pid,
