@@ -127,7 +127,7 @@ Executor& Executor::start() {
   SimpleExecutor::start();  // SpawnError propagates: nothing is left running
 
   const bool event_driven = tap_ != nullptr;
-  detail::Backoff backoff(options().poll_initial, options().poll_max);
+  detail::Backoff backoff(options().poll_initial, options().poll_max, started);
   std::uint64_t seen = 0;
   bool closed_reported = false;
   for (;;) {
@@ -169,7 +169,7 @@ Executor& Executor::start() {
     // (daemonized, output still open) the events stop, so it is polled like the others.
     const auto until = event_driven && !has_exited
                            ? deadline
-                           : std::min<Clock::time_point>(now + backoff.next(), deadline);
+                           : std::min<Clock::time_point>(now + backoff.next(now), deadline);
     if (wait_for_event(until, seen)) backoff.reset();
   }
 }

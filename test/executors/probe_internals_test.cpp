@@ -20,22 +20,41 @@ using namespace std::chrono_literals;
 namespace d = mirakuru::detail;
 namespace mt = mirakuru::test;
 
-TEST(Backoff, StartsSmallDoublesAndIsCapped) {
-  d::Backoff b(250us, 20ms);
-  std::vector<long long> seen;
-  for (int i = 0; i < 10; ++i) seen.push_back(b.next().count());
-  EXPECT_EQ(seen,
-            (std::vector<long long>{250, 500, 1000, 2000, 4000, 8000, 16000, 20000, 20000, 20000}));
-  b.reset();
-  EXPECT_EQ(b.next(), 250us);
+TEST(Backoff, DenseAtFirstThenAnEighthOfTheTimeWaitedCapped) {
+  const auto t0 = d::Backoff::Clock::now();
+  d::Backoff b(250us, 20ms, t0);
+  EXPECT_EQ(b.next(t0), 250us);
+  EXPECT_EQ(b.next(t0 + 1ms), 250us);  // still the dense start
+  EXPECT_EQ(b.next(t0 + 4ms), 500us);
+  EXPECT_EQ(b.next(t0 + 80ms), 10ms);
+  EXPECT_EQ(b.next(t0 + 1s), 20ms);  // capped
+  b.reset(t0 + 1s);                  // output arrived: dense again
+  EXPECT_EQ(b.next(t0 + 1s + 100us), 250us);
+}
+
+TEST(Backoff, ChecksGrowLogarithmicallyWithTheWait) {
+  // Walk the schedule as the executor does: the number of checks in the first 100 ms stays
+  // small even though the first ones are 250 us apart.
+  const auto t0 = d::Backoff::Clock::now();
+  d::Backoff b(250us, 20ms, t0);
+  int checks = 0;
+  for (auto t = t0; t < t0 + 100ms; t += b.next(t)) ++checks;
+  EXPECT_GE(checks, 20);
+  EXPECT_LE(checks, 45);
+  // Lateness stays proportional: a service ready at 3 ms is seen within 0.4 ms.
+  auto t = t0;
+  while (t < t0 + 3ms) t += b.next(t);
+  EXPECT_LE(t - (t0 + 3ms), 400us);
 }
 
 TEST(Backoff, NonsenseSettingsStillMakeProgress) {
-  d::Backoff b(0us, 0us);  // never a zero-length busy loop
-  EXPECT_GE(b.next(), 1us);
-  d::Backoff inverted(5ms, 1ms);  // a cap below the start: the start wins
-  EXPECT_EQ(inverted.next(), 5ms);
-  EXPECT_EQ(inverted.next(), 5ms);
+  const auto t0 = d::Backoff::Clock::now();
+  d::Backoff b(0us, 0us, t0);  // never a zero-length busy loop
+  EXPECT_GE(b.next(t0), 1us);
+  EXPECT_GE(b.next(t0 + 1s), 1us);
+  d::Backoff inverted(5ms, 1ms, t0);  // a cap below the start: the start wins
+  EXPECT_EQ(inverted.next(t0), 5ms);
+  EXPECT_EQ(inverted.next(t0 + 1s), 5ms);
 }
 
 TEST(RegexLiteral, PlainTextIsRecognized) {

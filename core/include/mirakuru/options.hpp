@@ -48,7 +48,7 @@ struct Options {
 
   // --- mirakuru-cpp extensions (appended; not in the Python mirakuru) ---
   std::size_t output_limit = std::size_t{1} << 20;  // bytes kept per captured stream (newest)
-  std::chrono::microseconds poll_initial{250};      // probe backoff: first interval, then doubles
+  std::chrono::microseconds poll_initial{250};      // probe backoff: shortest interval (then T/8)
   std::chrono::milliseconds poll_max{20};           // probe backoff: cap
 };
 

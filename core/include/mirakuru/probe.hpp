@@ -1,8 +1,9 @@
 // mirakuru/probe.hpp — how a readiness executor knows its process is ready.
 //
 // A probe is a small object an Executor asks "ready yet?". Probes that can only be polled
-// (TCP, HTTP, sockets, files, commands) are asked with a backoff that starts at
-// Options::poll_initial, doubles, is capped at Options::poll_max, restarts from the smallest
+// (TCP, HTTP, sockets, files, commands) are asked with a backoff: every Options::poll_initial at
+// first, then every eighth of the time waited so far (so a check lands at most ~T/8 after a
+// service that became ready at T), capped at Options::poll_max; it restarts from the smallest
 // interval whenever the process writes output (servers log when they come up), and is cut short
 // the moment the process exits. Output probes are event-driven: they see each line as it
 // arrives and are asked again only when something happened.
