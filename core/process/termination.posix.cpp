@@ -3,7 +3,9 @@
 // The handler itself only writes the siginfo to a self-pipe: stopping services takes locks,
 // allocates and waits, none of which is allowed in signal context. A dedicated thread, created
 // at install time with every signal blocked, reads the pipe, stops everything through the
-// registry, chains the previous handler, then re-raises the signal with SIG_DFL.
+// registry, removes the registered scratch directories (cleanup_registry.hpp: the re-raise ends
+// the runner before any destructor could), chains the previous handler, then re-raises the
+// signal with SIG_DFL.
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,10 +15,13 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <system_error>
 #include <thread>
 
 #include "mirakuru/cleanup.hpp"
+#include "mirakuru/errors.hpp"
+#include "process/cleanup_registry.hpp"
 #include "process/log.hpp"
 #include "process/registry.hpp"
 
@@ -96,6 +101,14 @@ void on_signal(int sig, siginfo_t* info, void* context) {
   errno = saved_errno;
 }
 
+// "signal 2 (SIGINT)": the library's one wording for signals (describe_returncode), without its
+// "was killed by" — the runner is still alive when this is logged.
+std::string signal_text(int sig) {
+  std::string text = describe_returncode(-sig);
+  const auto at = text.find("signal");
+  return at == std::string::npos ? text : text.substr(at);
+}
+
 void stop_everything(int sig) {
   const auto started = std::chrono::steady_clock::now();
   std::size_t stopped = 0;
@@ -104,8 +117,8 @@ void stop_everything(int sig) {
     auto requests = detail::request_stop_all();
     if (requests.empty()) break;
     if (round == 0) {
-      detail::logger()->info("signal {} ({}): stopping {} service(s) gracefully", sig,
-                             ::sigabbrev_np(sig) ? ::sigabbrev_np(sig) : "?", requests.size());
+      detail::logger()->info("{}: stopping {} service(s) gracefully", signal_text(sig),
+                             requests.size());
     }
     for (auto& request : requests) {
       const bool done =
@@ -119,9 +132,9 @@ void stop_everything(int sig) {
     }
   }
   detail::logger()->info(
-      "stopped {} service(s) in {:.1f} ms; ending with signal {}", stopped,
+      "stopped {} service(s) in {:.1f} ms; ending with {}", stopped,
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
-      sig);
+      signal_text(sig));
 }
 
 void stopper_main(int read_fd) {
@@ -133,11 +146,18 @@ void stopper_main(int read_fd) {
     return;  // cannot happen: the write end lives as long as the process
   }
   const int sig = record.si_signo;
+  // What was kept for inspection stays decided as of now: a service failing because it is being
+  // stopped below is no failure to inspect.
+  detail::freeze_cleanups();
   try {
     stop_everything(sig);
   } catch (const std::exception& e) {
-    detail::logger()->error("stopping services after signal {} failed: {}", sig, e.what());
+    detail::logger()->error("stopping services after {} failed: {}", signal_text(sig), e.what());
   }
+  // Only once every process is gone (none still writes there), and before the previous handler,
+  // which may well end the process itself.
+  const std::size_t removed = detail::run_cleanups();
+  if (removed > 0) detail::logger()->info("cleaned up {} temporary directory tree(s)", removed);
   if (is_function(g_previous[index_of(sig)])) call_previous(sig, &record, nullptr);
   die_by(sig);
   ::_exit(128 + sig);  // only if the default action was somehow not fatal

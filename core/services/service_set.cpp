@@ -87,6 +87,7 @@ std::unique_ptr<ServiceSet::Impl> build_service_set(const nlohmann::json& config
   impl->failed.assign(n, false);
   impl->scratch = make_set_tmpdir();
   impl->owner = ::getpid();  // from here on, ~Impl removes the scratch directory
+  impl->scratch_cleanup = CleanupRegistration(impl->scratch);  // and so does the handler
   const unsigned sequence = ++set_counter;
   const std::filesystem::path logs = log_dir();
   for (std::size_t i = 0; i < n; ++i) {
@@ -142,6 +143,28 @@ ServiceSet::Impl& checked(const std::unique_ptr<ServiceSet::Impl>& impl) {
   return *impl;
 }
 
+// Tells the termination handler which tmpdirs the normal path would keep for inspection: those
+// of the services start()/stop() marked failed. Called by the thread that marks them.
+void publish_failures(ServiceSet::Impl& impl) {
+  std::vector<std::filesystem::path> kept;
+  for (std::size_t i = 0; i < impl.failed.size(); ++i) {
+    if (impl.failed[i]) kept.push_back(impl.endpoints[i].tmpdir);
+  }
+  impl.scratch_cleanup.keep(std::move(kept));
+}
+
+// Runs start()/stop() of the set, then publishes the failures they marked, even when they throw.
+template <typename Step>
+void with_published_failures(ServiceSet::Impl& impl, Step step) {
+  try {
+    step();
+  } catch (...) {
+    publish_failures(impl);
+    throw;
+  }
+  publish_failures(impl);
+}
+
 }  // namespace
 
 ServiceSet::ServiceSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -178,12 +201,16 @@ ServiceSet ServiceSet::from_string(std::string_view text, const std::filesystem:
 }
 
 ServiceSet& ServiceSet::start() {
-  detail::start_services(checked(impl_));
+  Impl& impl = checked(impl_);
+  // A new attempt cleans up after itself again (start_services() forgets old failures too).
+  impl.scratch_cleanup.keep({});
+  with_published_failures(impl, [&] { detail::start_services(impl); });
   return *this;
 }
 
 ServiceSet& ServiceSet::stop() {
-  detail::stop_services(checked(impl_), /*rethrow=*/true);
+  Impl& impl = checked(impl_);
+  with_published_failures(impl, [&] { detail::stop_services(impl, /*rethrow=*/true); });
   return *this;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mirakuru/service_set.hpp"
+#include "process/cleanup_registry.hpp"
 #include "services/graph.hpp"
 #include "services/ports.hpp"
 #include "services/resolve.hpp"
@@ -33,7 +34,11 @@ struct ServiceSet::Impl {
   std::vector<bool> failed;          // keep its tmpdir for inspection
   std::vector<std::string> markers;  // MIRAKURU_SERVICE values (interrupt.hpp)
   std::filesystem::path scratch;     // the set's "mk-XXXXXX" directory
-  std::mutex mutex;                  // endpoints/resolved while start() may re-port
+  // Removes `scratch` if the termination handler ends the runner (no destructor runs then).
+  // A member, so it unregisters only after ~Impl's body has stopped everything and removed
+  // the directory itself: the runner may be interrupted during that stop.
+  detail::CleanupRegistration scratch_cleanup;
+  std::mutex mutex;  // endpoints/resolved while start() may re-port
 
   std::size_t index(const std::string& name) const;  // std::out_of_range naming the services
   const detail::ServiceEndpoint& endpoint(const std::string& name) const;

@@ -19,6 +19,10 @@ namespace mirakuru {
 //   1. every service this process started and that is still running (any executor, any
 //      thread, service sets included) is stopped with its own stop sequence, all in parallel;
 //      the runner waits until each one and its descendants are dead and reaped;
+//      then the temporary directory of every ServiceSet still alive in this process (its
+//      ${tmpdir}s) is removed — the re-raise below ends the runner before any destructor runs.
+//      As on the normal path, the ${tmpdir} of a service that had failed (start() or stop()
+//      threw) before the signal arrived is kept for inspection, and its path logged (warn);
 //   2. the handler that was installed before this call, if it was a function, is called (from
 //      a mirakuru thread, not in signal context, with the original siginfo_t and a null
 //      ucontext);
