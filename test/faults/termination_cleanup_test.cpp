@@ -140,11 +140,11 @@ class TerminationRunner {
   fs::path dir() const { return tmp_.path() / "files"; }
   pid_t pid() const { return pid_; }
   OutputExecutor& exec() { return *exec_; }
-  void track(faults::Scenario& s) const {
-    s.track_pid_files(dir());
+  void track_services(faults::Scenario& s) const { s.track_pid_files(dir()); }
+  // After the runner's death: the guardians are its children, it may die before reaping them
+  // (its supervisor then does).
+  void track_the_rest(faults::Scenario& s) const {
     for (pid_t g : guardians_) s.track(g, "guardian");
-  }
-  void track_orphans(faults::Scenario& s) const {
     for (pid_t p : faults::children_of(supervisor_)) {
       if (p != pid_) s.track(p, "orphan of the runner");
     }
@@ -168,7 +168,7 @@ TEST_P(TerminationCleanup, ScratchOfALiveSetIsRemovedBeforeTheRunnerDies) {
   const fs::path scratch = first_line(runner.dir() / "scratch");
   ASSERT_TRUE(fs::exists(scratch / "db" / "pid")) << scratch;
   ASSERT_TRUE(fs::exists(scratch / "api" / "pid")) << scratch;
-  runner.track(s);
+  runner.track_services(s);
 
   ASSERT_EQ(::kill(runner.pid(), sig), 0);
   EXPECT_EQ(runner.exec().wait(20s), std::optional<int>(-sig)) << runner.exec().err_output();
@@ -181,7 +181,7 @@ TEST_P(TerminationCleanup, ScratchOfALiveSetIsRemovedBeforeTheRunnerDies) {
   const std::string name = sig == SIGINT ? "signal 2 (SIGINT)" : "signal 15 (SIGTERM)";
   EXPECT_NE(log.find(name + ": stopping 2 service(s) gracefully"), std::string::npos) << log;
   EXPECT_NE(log.find("cleaned up 1 temporary directory tree(s)"), std::string::npos) << log;
-  runner.track_orphans(s);
+  runner.track_the_rest(s);
   s.expect_gone(1000ms);
   s.note("scratch removed, runner died of " + name);
   runner.exec().kill();  // reaps the runner
@@ -201,7 +201,7 @@ TEST(TerminationCleanup, AFailedServicesTmpdirIsKeptAndNamed) {
   const fs::path live = first_line(runner.dir() / "scratch");
   const fs::path failed = first_line(runner.dir() / "failed.tmpdir");
   ASSERT_EQ(read_text(failed / "evidence"), "evidence\n");
-  runner.track(s);
+  runner.track_services(s);
 
   ASSERT_EQ(::kill(runner.pid(), SIGTERM), 0);
   EXPECT_EQ(runner.exec().wait(20s), std::optional<int>(-SIGTERM)) << runner.exec().err_output();
@@ -217,7 +217,7 @@ TEST(TerminationCleanup, AFailedServicesTmpdirIsKeptAndNamed) {
   const std::string log = runner.exec().err_output();
   EXPECT_NE(log.find("keeping " + failed.string() + " for inspection"), std::string::npos) << log;
   EXPECT_NE(log.find("cleaned up 2 temporary directory tree(s)"), std::string::npos) << log;
-  runner.track_orphans(s);
+  runner.track_the_rest(s);
   s.expect_gone(1000ms);
   s.note("live scratch removed, failed tmpdir kept");
   runner.exec().kill();
