@@ -1,5 +1,7 @@
 // Ready when a check command (pg_isready, redis-cli ping) exits 0.
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include "mirakuru/probe.hpp"
@@ -35,6 +37,8 @@ class ExecProbe final : public Probe {
   }
 
   ProbeResult check() override {
+    // The service died since the Executor last looked: running the check would only delay that.
+    if (interrupted()) return cut_short();
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline() - std::chrono::steady_clock::now());
     auto bound = std::clamp(left, std::chrono::milliseconds(1), per_run_);
@@ -44,9 +48,11 @@ class ExecProbe final : public Probe {
     } catch (const SpawnError& e) {
       return ProbeResult::never("the check \"" + check_.str() + "\" cannot run: " + e.what());
     }
-    auto code = run.wait(bound);
+    auto code = wait_or_interrupt(run, bound);
     if (!code) {
+      const bool cut = interrupted();
       run.kill();
+      if (cut) return cut_short();
       // A run cut short by start()'s deadline says nothing new: keep what the last full run said.
       if (bound < per_run_ && !last_said_.empty()) return ProbeResult::not_yet(last_said_);
       return ProbeResult::not_yet("the check \"" + check_.str() + "\" did not finish within " +
@@ -65,6 +71,31 @@ class ExecProbe final : public Probe {
   std::string describe() const override { return "check \"" + check_.str() + "\" to exit 0"; }
 
  private:
+  // Waits for the check's exit, or until interrupted() (the service died) or `bound` ran out.
+  // The check's exit ends the wait on its own event; the service's state lives behind a
+  // predicate (Probe::interrupted()), so it is asked between short waits — a service death is
+  // noticed within kInterruptSlice while the check runs, for a handful of wakeups per check.
+  std::optional<int> wait_or_interrupt(SimpleExecutor& run, std::chrono::milliseconds bound) {
+    const auto until = std::chrono::steady_clock::now() + bound;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      if (left <= std::chrono::milliseconds::zero()) return run.wait(std::chrono::milliseconds(0));
+      if (auto code = run.wait(std::min(left, kInterruptSlice))) return code;
+      if (interrupted()) return std::nullopt;
+    }
+  }
+
+  // What a check cut short by the service's death says: what the last full run said, if any.
+  ProbeResult cut_short() const {
+    if (!last_said_.empty()) return ProbeResult::not_yet(last_said_);
+    return ProbeResult::not_yet("the check \"" + check_.str() +
+                                "\" was stopped before it finished: the process exited");
+  }
+
+  // How soon a running check notices that the service died.
+  static constexpr std::chrono::milliseconds kInterruptSlice{2};
+
   Command check_;
   Options options_;
   std::chrono::milliseconds per_run_;

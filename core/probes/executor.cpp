@@ -105,6 +105,7 @@ Executor& Executor::start() {
 
   last_ = ProbeResult::not_yet({});
   if (probe_) probe_->set_deadline(deadline);
+  if (probe_) probe_->set_interrupt([this] { return exited() && returncode().value_or(0) != 0; });
   if (tap_) {
     // set_line_hook() also reaches the previous run's process: finish it and let its last
     // lines through first, so none of them can count for this run.

@@ -121,7 +121,7 @@ class HttpProbe final : public Probe {
   ProbeResult tcp(std::chrono::steady_clock::time_point deadline) {
     if (endpoints_.empty()) {
       std::string error;
-      if (!detail::resolve_tcp(parsed_.host, parsed_.port, endpoints_, error)) {
+      if (!detail::resolve_tcp(parsed_.host, parsed_.port, endpoints_, error, deadline)) {
         return ProbeResult::not_yet(error);
       }
     }

@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "probes/messages.hpp"
+#include "probes/name_lookup.hpp"
 
 namespace mirakuru::detail {
 
@@ -56,6 +59,31 @@ int connect_one(const Endpoint& ep, std::chrono::milliseconds bound) {
   return err;
 }
 
+// RFC 6761: "localhost" is the loopback interface and needs no resolver — which could stall.
+bool is_localhost(std::string name) {
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  return name.size() == 9 && std::equal(name.begin(), name.end(), "localhost", [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+// IPv4 first: test services bind 127.0.0.1 far more often than ::1.
+std::vector<Endpoint> loopback_endpoints(int port) {
+  std::vector<Endpoint> out(2);
+  auto* in4 = reinterpret_cast<sockaddr_in*>(&out[0].address);
+  in4->sin_family = AF_INET;
+  in4->sin_port = htons(static_cast<std::uint16_t>(port));
+  in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  out[0].length = sizeof(sockaddr_in);
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&out[1].address);
+  in6->sin6_family = AF_INET6;
+  in6->sin6_port = htons(static_cast<std::uint16_t>(port));
+  in6->sin6_addr = in6addr_loopback;
+  out[1].length = sizeof(sockaddr_in6);
+  for (auto& ep : out) ep.text = endpoint_text(reinterpret_cast<const sockaddr*>(&ep.address));
+  return out;
+}
+
 }  // namespace
 
 std::string host_port(const std::string& host, int port) {
@@ -63,22 +91,18 @@ std::string host_port(const std::string& host, int port) {
   return host + ":" + std::to_string(port);
 }
 
-bool resolve_tcp(const std::string& host, int port, std::vector<Endpoint>& out,
-                 std::string& error) {
+int getaddrinfo_tcp(const std::string& name, int port, int flags, std::vector<Endpoint>& out,
+                    std::string& error) {
   out.clear();
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  // "[::1]" is how people write IPv6 hosts next to a port.
-  std::string name = host;
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
-    name = name.substr(1, name.size() - 2);
+  hints.ai_flags = AI_NUMERICSERV | flags;
   addrinfo* list = nullptr;
   int rc = ::getaddrinfo(name.c_str(), std::to_string(port).c_str(), &hints, &list);
   if (rc != 0) {
     error = "cannot resolve " + name + ": " + ::gai_strerror(rc);
-    return false;
+    return rc;
   }
   for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
     if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
@@ -93,9 +117,34 @@ bool resolve_tcp(const std::string& host, int port, std::vector<Endpoint>& out,
   ::freeaddrinfo(list);
   if (out.empty()) {
     error = "cannot resolve " + name + ": no TCP address";
+    return EAI_NODATA;
+  }
+  return 0;
+}
+
+bool resolve_tcp(const std::string& host, int port, std::vector<Endpoint>& out, std::string& error,
+                 std::chrono::steady_clock::time_point deadline) {
+  out.clear();
+  // "[::1]" is how people write IPv6 hosts next to a port.
+  std::string name = host;
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
+    name = name.substr(1, name.size() - 2);
+  if (name.empty()) {
+    error = "cannot resolve an empty host name: give an address or a name";
     return false;
   }
-  return true;
+  if (is_localhost(name)) {
+    out = loopback_endpoints(port);
+    return true;
+  }
+  std::string numeric_error;
+  int rc = getaddrinfo_tcp(name, port, AI_NUMERICHOST, out, numeric_error);
+  if (rc == 0) return true;
+  if (rc != EAI_NONAME) {  // numeric, but not an address this host can use
+    error = std::move(numeric_error);
+    return false;
+  }
+  return lookup_bounded(name, port, out, error, deadline);
 }
 
 ProbeResult connect_any(const std::vector<Endpoint>& endpoints,

@@ -17,9 +17,20 @@ struct Endpoint {
   std::string text;  // "127.0.0.1:5432", "[::1]:5432"
 };
 
-// Resolves host:port to every TCP address (IPv4 and IPv6; numeric hosts without a lookup).
-// On failure returns false and sets `error` ("cannot resolve db.local: Name or service not known").
-bool resolve_tcp(const std::string& host, int port, std::vector<Endpoint>& out, std::string& error);
+// Resolves host:port to every TCP address (IPv4 and IPv6). Numeric hosts ("127.0.0.1", "::1",
+// "[::1]") and "localhost" are answered on the calling thread without a lookup; other names are
+// looked up by lookup_bounded() (name_lookup.hpp), waiting at most until min(deadline,
+// now + kLookupWait). On failure returns false and sets `error` ("cannot resolve db.local: Name
+// or service not known", or "resolving db.local took longer than 100 ms ..." while the lookup
+// goes on: the caller should say "not yet" and ask again).
+bool resolve_tcp(
+    const std::string& host, int port, std::vector<Endpoint>& out, std::string& error,
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+
+// One getaddrinfo() call for TCP addresses, with extra `flags` (AI_NUMERICHOST: no lookup).
+// Blocks as long as the system resolver does. Returns 0 or the EAI_* code (`error` set).
+int getaddrinfo_tcp(const std::string& name, int port, int flags, std::vector<Endpoint>& out,
+                    std::string& error);
 
 // Tries each endpoint in turn with a non-blocking connect bounded by `per_address` and by
 // `deadline`; Ready on the first that accepts, else NotYet with what each one answered

@@ -38,7 +38,9 @@ class TcpProbe final : public Probe {
   ProbeResult probe(std::chrono::steady_clock::time_point deadline) {
     if (endpoints_.empty()) {
       std::string error;
-      if (!detail::resolve_tcp(host_, port_, endpoints_, error)) return ProbeResult::not_yet(error);
+      if (!detail::resolve_tcp(host_, port_, endpoints_, error, deadline)) {
+        return ProbeResult::not_yet(error);
+      }
     }
     return detail::connect_any(endpoints_, deadline, kPerAddress);
   }

@@ -32,6 +32,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -92,8 +93,19 @@ class Probe {
   std::chrono::steady_clock::time_point deadline() const { return deadline_; }
   void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
 
+  // True once start() will fail whatever the probe says: the started process exited with a
+  // non-zero code or died by a signal (an exit 0 is not an interrupt: the service may have
+  // daemonized, and checks go on). A check() that blocks for long (a check command) asks this
+  // while it waits and returns promptly when it turns true; its result no longer matters. The
+  // Executor sets the hook at each start(), on the thread that calls check(); unset (a probe
+  // used on its own), interrupted() is always false. The hook is called from check() only and
+  // must be quick.
+  bool interrupted() const { return interrupt_ && interrupt_(); }
+  void set_interrupt(std::function<bool()> interrupted) { interrupt_ = std::move(interrupted); }
+
  private:
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::function<bool()> interrupt_;
 };
 
 // Which output streams an output probe watches.
@@ -117,6 +129,10 @@ std::unique_ptr<Probe> make_output_probe(std::string banner_regex,
 
 // Ready when a TCP connection to host:port succeeds (IPv4, IPv6 or a host name: every resolved
 // address is tried, each bounded to 250 ms). occupied() when one succeeds before start.
+// Numeric addresses and "localhost" (127.0.0.1, then ::1) need no lookup. Other names are looked
+// up on a worker thread (getaddrinfo has no timeout of its own): a check waits for the lookup at
+// most 100 ms and never past deadline(), then says "not yet: resolving NAME took longer than
+// ..." while the lookup goes on, and the next check picks up its answer.
 // Throws std::invalid_argument for a port outside 1..65535.
 std::unique_ptr<Probe> make_tcp_probe(std::string host, int port);
 
@@ -135,7 +151,9 @@ std::unique_ptr<Probe> make_file_probe(std::filesystem::path file, bool require_
 
 // Ready when `check` exits 0. It runs with `options`' cwd, environment, shell and user (its
 // output captured for messages, stdin /dev/null); each run is bounded by max(1 s, 50 x poll_max)
-// and by deadline(), then killed. Never when the check cannot be started at all (SpawnError).
+// and by deadline(), then killed — and killed at once, ending the check within milliseconds, when
+// interrupted() turns true (the service died). Never when the check cannot be started at all
+// (SpawnError).
 std::unique_ptr<Probe> make_exec_probe(Command check, Options options = {});
 
 }  // namespace mirakuru
