@@ -198,6 +198,12 @@ int main(int argc, char** argv) {
        [] { return tcp_once("--quiet"); }},
       {"tcp_silent_after_50ms", 0, "silent server listening 50 ms after start: backoff only",
        [] { return tcp_once("--quiet --delay-ms 50"); }},
+      {"tcp_silent_5_to_80ms", 0,
+       "silent server listening 5..80 ms after start (spread over the runs): backoff only",
+       [] {
+         static int run = 0;
+         return tcp_once("--quiet --delay-ms " + std::to_string(5 + (run++ * 37) % 76));
+       }},
       {"tcp_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
        [] { return floor_once("tcp_server", "--quiet", false); }},
       {"http_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
