@@ -104,6 +104,7 @@ Executor& Executor::start() {
   }
 
   last_ = ProbeResult::not_yet({});
+  checks_ = 0;
   if (probe_) probe_->set_deadline(deadline);
   if (probe_) probe_->set_interrupt([this] { return exited() && returncode().value_or(0) != 0; });
   if (tap_) {
@@ -145,12 +146,13 @@ Executor& Executor::start() {
       closed_reported = true;
     }
     if (!probe_) last_ = ProbeResult::not_yet("after_start_check() returned false");
+    ++checks_;
     if (after_start_check()) {
       if (!last_.is_ready()) last_ = ProbeResult::ready();  // an override said so
       detail::logger()->debug(
-          "\"{}\" ready after {} us ({})", command().str(),
+          "\"{}\" ready after {} us, {} check(s) ({})", command().str(),
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count(),
-          waiting_for());
+          checks_, waiting_for());
       return *this;
     }
     if (last_.state == ProbeResult::State::Never) {
@@ -213,8 +215,9 @@ void Executor::fail_timeout() {
   std::string message = "\"" + command().str() + "\" was not ready within " +
                         detail::format_duration(options().timeout) + ": waiting for " +
                         waiting_for();
-  message +=
-      last_.detail.empty() ? std::string(", never checked") : "; last check: " + last_.detail;
+  message += last_.detail.empty()
+                 ? std::string(", never checked")
+                 : "; last of " + std::to_string(checks_) + " checks: " + last_.detail;
   if (had_exited) message += ". The process exited 0 early (daemonized?) and nothing became ready";
   message +=
       ". The process was killed. If it is just slow, raise Options::timeout; otherwise "

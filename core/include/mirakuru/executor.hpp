@@ -25,6 +25,7 @@
 // in parallel from other threads).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 
 #include "mirakuru/probe.hpp"
@@ -62,6 +63,8 @@ class Executor : public SimpleExecutor {
   Probe* probe() const { return probe_.get(); }
   // What the last readiness check saw ("HTTP 503"); empty before the first check.
   const ProbeResult& last_check() const { return last_; }
+  // How many readiness checks the last start() made (the lateness/CPU trade of polling).
+  std::size_t checks() const { return checks_; }
 
  private:
   [[noreturn]] void fail_exited(int code, std::chrono::steady_clock::time_point started);
@@ -73,6 +76,7 @@ class Executor : public SimpleExecutor {
   std::shared_ptr<Probe> probe_;          // shared with the output thread's line hook
   std::shared_ptr<detail::LineTap> tap_;  // null unless the probe wants lines
   ProbeResult last_;
+  std::size_t checks_ = 0;  // readiness checks made by the current start(), for messages
 };
 
 }  // namespace mirakuru
