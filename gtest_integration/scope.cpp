@@ -66,6 +66,8 @@ std::string Scope::set_up(std::string label) {
   start_failed_ = false;
   attached_.reset();
   reported_.clear();
+  daemonized_.clear();
+  last_test_.clear();
 
   if (in_death_test_child()) {
     // The parent runs the services; starting a second copy here would race it for ports and
@@ -121,6 +123,11 @@ std::string Scope::set_up(std::string label) {
     return error_;
   }
 
+  for (const auto& name : set_->names()) {
+    const SimpleExecutor& ex = std::as_const(*set_).executor(name);
+    if (ex.pid() > 0 && !ex.running()) daemonized_.emplace(name, ex.pid());
+  }
+
   try {
     record_properties();
     publish(key_, set_->endpoints());
@@ -147,13 +154,34 @@ std::string Scope::tear_down() {
     if (factory_ || (level_ == Level::Environment && last_environment_teardown())) set_.reset();
     return {};
   }
+  // A death after the scope's last test has no test left to fail: it fails the tear-down, in
+  // the same words, rather than surfacing only as stop()'s unexpected exit code (or not at
+  // all, for an exit 0). A test's own set was checked by ServiceTest::TearDown already.
+  std::string deaths;
+  if (level_ != Level::Test) {
+    for (const auto& message : take_deaths(between_tests({}))) deaths += message;
+  }
   started_ = false;
   try {
     unpublish(key_);
   } catch (const std::exception&) {
     // A stale entry is ignored by children (they check the publisher's pid).
   }
-  return stop_owned();
+  std::string stop_error = stop_owned();
+  if (deaths.empty()) return stop_error;
+  if (deaths.back() == '\n') deaths.pop_back();
+  return stop_error.empty() ? deaths : deaths + "\n" + stop_error;
+}
+
+std::string Scope::between_tests(const std::string& next) const {
+  if (next.empty()) {
+    return last_test_.empty()
+               ? "after the services started, before they were stopped"
+               : "after the last test, " + last_test_ + ", ended, before the services were stopped";
+  }
+  return last_test_.empty()
+             ? "after the services started, before test " + next + " started"
+             : "between two tests: after " + last_test_ + " ended, before " + next + " started";
 }
 
 std::string Scope::stop_owned() noexcept {
@@ -228,7 +256,7 @@ std::vector<std::string> Scope::take_deaths(const std::string& when) {
     const SimpleExecutor& ex = std::as_const(*set_).executor(name);
     pid_t pid = ex.pid();
     // stop()/kill() reset pid() to -1: only a process that ended by itself is reported.
-    if (pid <= 0 || ex.running()) continue;
+    if (pid <= 0 || ex.running() || daemonized_.count({name, pid}) != 0) continue;
     if (!reported_.emplace(name, pid).second) continue;
     auto rc = ex.returncode();
     std::string msg = "mirakuru: service '" + name + "' of ";

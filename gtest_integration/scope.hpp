@@ -47,8 +47,14 @@ class Scope {
   const std::string& label() const { return label_; }
 
   // Services that exited by themselves since the last call, as failure messages (`when` says
-  // where the run was, e.g. "during test A.B"). Each death is reported once.
+  // where the run was, e.g. "during test A.B"). Each death is reported once. A service whose
+  // process had already exited 0 when start() returned daemonized: it is not reported.
   std::vector<std::string> take_deaths(const std::string& when);
+  // Where the run is outside a test, for take_deaths(): "between two tests: after A.B ended,
+  // before C.D started"; `next` is the test about to start ("": the scope is being torn down).
+  std::string between_tests(const std::string& next) const;
+  // The listener tells the scope which test ended last while its services ran.
+  void test_ended(std::string name) { last_test_ = std::move(name); }
   // The last `lines` lines of each service's log, with its path ("" when not started here).
   std::string log_tails(std::size_t lines) const;
 
@@ -69,6 +75,10 @@ class Scope {
   bool skipped_ = false;  // nothing to run in this shard
   bool start_failed_ = false;
   std::set<std::pair<std::string, pid_t>> reported_;
+  // Processes that exited 0 inside start() (daemonized, like pg_ctl start): their exit is the
+  // normal end of a launcher, not a service dying.
+  std::set<std::pair<std::string, pid_t>> daemonized_;
+  std::string last_test_;  // "" until a test ends after set_up
 };
 
 // Scopes whose services run right now, for the test listener (environments and suites), and

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "report.hpp"
 #include "scope.hpp"
@@ -17,12 +18,8 @@ std::string full_name(const ::testing::TestInfo& test) {
   return std::string(test.test_suite_name()) + "." + test.name();
 }
 
-void report_deaths(const ::testing::TestInfo& test, const std::string& when) {
-  for (Scope* scope : watched()) {
-    for (const auto& message : scope->take_deaths(when)) {
-      ADD_FAILURE_AT(test.file(), test.line()) << message;
-    }
-  }
+void report(const ::testing::TestInfo& test, const std::vector<std::string>& deaths) {
+  for (const auto& message : deaths) ADD_FAILURE_AT(test.file(), test.line()) << message;
 }
 
 // GoogleTest calls the *End events in reverse order of registration, so this listener (added
@@ -34,8 +31,11 @@ class Watcher : public ::testing::EmptyTestEventListener {
   }
 
   void OnTestStart(const ::testing::TestInfo& test) override {
-    // A service that died between two tests fails the next one instead of going unnoticed.
-    report_deaths(test, "before test " + full_name(test) + " started");
+    // A service that died between two tests fails the next one instead of going unnoticed;
+    // the message names both tests, so nobody blames this one's code.
+    for (Scope* scope : watched()) {
+      report(test, scope->take_deaths(scope->between_tests(full_name(test))));
+    }
     // Also called for the tests GoogleTest skips after a failed global set-up: a failure
     // makes them FAILED, not SKIPPED (which ctest would count as passed).
     for (Scope* scope : watched()) {
@@ -53,7 +53,10 @@ class Watcher : public ::testing::EmptyTestEventListener {
   }
 
   void OnTestEnd(const ::testing::TestInfo& test) override {
-    report_deaths(test, "during test " + full_name(test));
+    for (Scope* scope : watched()) {
+      report(test, scope->take_deaths("during test " + full_name(test)));
+      scope->test_ended(full_name(test));
+    }
     if (!test.result()->Failed()) return;
     std::string text;
     for (Scope* scope : watched()) text += scope->log_tails(log_tail_lines());
