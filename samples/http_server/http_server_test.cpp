@@ -1,16 +1,19 @@
-// Sample 1 — the Python mirakuru README's own example, in C++: an HttpExecutor on
-// `python3 -m http.server`, on a port the kernel picked, checked with a real GET.
+// Sample 1 — the Python mirakuru README's own example, in C++: `python3 -m http.server` behind
+// an HTTP readiness probe (an HttpExecutor), checked with a real GET.
+//
+// The port is an "auto" port of a service set. The set reserves it when it is built — from a
+// range the kernel never hands out as an ephemeral port, under a lock file every mirakuru
+// runner honours — and holds it until the set is destroyed, so nothing can take it before
+// python binds it. (A port the kernel called free a moment ago — bind port 0, read it, close —
+// can be taken by any process in between.)
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
+#include <csignal>
 #include <fstream>
 #include <mirakuru/mirakuru.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "http_result.hpp"
@@ -20,55 +23,39 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A loopback port the kernel considered free a moment ago: bind port 0, read it, close.
-int kernel_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error("cannot get a free port from the kernel");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
+// One service, "http": python's file server on an auto port, serving its own ${tmpdir}. It is
+// ready when `ready` — an HTTP probe: url, and optionally method and expected status — says so.
+mirakuru::ServiceSet http_server(const nlohmann::json& ready) {
+  auto config = nlohmann::json::parse(R"({
+    "services": {
+      "http": {
+        "command": ["python3", "-m", "http.server", "${port}", "--bind", "127.0.0.1",
+                    "--directory", "${tmpdir}"],
+        "port": "auto",
+        "timeout": "20s"
+      }
+    }
+  })");
+  config["services"]["http"]["ready"] = {{"http", ready}};
+  return mirakuru::ServiceSet::from_json(config);
 }
 
-// A directory the server serves, with one file in it; removed afterwards.
-class Site {
- public:
-  Site() {
-    const char* base = std::getenv("TEST_TMPDIR");  // NOLINT(concurrency-mt-unsafe): no setenv
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/mk-site-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = tmpl;
-    std::ofstream(dir_ / "hello.txt") << "hello from mirakuru-cpp\n";
-  }
-  ~Site() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  const std::filesystem::path& dir() const { return dir_; }
+// Ready when HEAD / answers 2xx (HttpCheck's defaults).
+const nlohmann::json kRootAnswers = {{"url", "http://127.0.0.1:${port}/"}};
 
- private:
-  std::filesystem::path dir_;
-};
-
-mirakuru::Command http_server(int port) {
-  return {"python3", "-m", "http.server", std::to_string(port), "--bind", "127.0.0.1"};
+// The directory exists from the set's construction: the file is there before python starts.
+void write_site(const mirakuru::ServiceSet& set) {
+  std::ofstream(set.tmpdir("http") / "hello.txt") << "hello from mirakuru-cpp\n";
 }
 
-TEST(HttpServer, ServesAFileOnAPortFromTheKernel) {
-  Site site;
-  const int port = kernel_port();
-  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
-  mirakuru::HttpExecutor server(http_server(port), url, {}, {.cwd = site.dir(), .timeout = 20s});
+TEST(HttpServer, ServesAFileOnAReservedPort) {
+  auto set = http_server(kRootAnswers);  // the port is reserved from here on
+  write_site(set);
+  const int port = set.port("http");
 
   const auto t0 = std::chrono::steady_clock::now();
-  server.start();  // returns once HEAD / answers 2xx
-  const auto shot = samples::started("http_server", "http.server", server.pid(), port,
-                                     samples::since(t0), server.command().str());
+  set.start();  // returns once HEAD / answers 2xx
+  const auto shot = samples::started("http_server", set, "http", samples::since(t0));
 
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(2s);
@@ -79,38 +66,37 @@ TEST(HttpServer, ServesAFileOnAPortFromTheKernel) {
   EXPECT_EQ(res->body, "hello from mirakuru-cpp\n");
   EXPECT_EQ(samples::status(client.Get("/missing.txt")), 404);
 
-  server.stop();  // SIGTERM: python dies of it, which counts as a clean stop
+  set.stop();  // SIGTERM: python dies of it, which counts as a clean stop
+  const auto& server = set.executor("http");
   EXPECT_FALSE(server.running());
   EXPECT_EQ(server.returncode(), -SIGTERM);
-  samples::cleaned(shot);
+  samples::cleaned(shot);  // the process is gone and its ${tmpdir} removed
 }
 
 TEST(HttpServer, AnotherServerOnTheSamePortIsAlreadyRunning) {
-  Site site;
-  const int port = kernel_port();
-  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
-  mirakuru::HttpExecutor first(http_server(port), url, {}, {.cwd = site.dir(), .timeout = 20s});
-  first.start();
+  auto set = http_server(kRootAnswers);
+  write_site(set);
+  set.start();
 
-  // pre_start_check() sees the port answering: nothing is started, nothing is left behind.
-  mirakuru::HttpExecutor second(http_server(port), url, {}, {.cwd = site.dir(), .timeout = 20s});
+  // The same server as a bare HttpExecutor, on the port the set holds: pre_start_check() sees
+  // the port answering, so nothing is started and nothing is left behind.
+  const int port = set.port("http");
+  mirakuru::HttpExecutor second(
+      {"python3", "-m", "http.server", std::to_string(port), "--bind", "127.0.0.1"},
+      set.url("http") + "/", {}, {.timeout = 20s});
   EXPECT_THROW(second.start(), mirakuru::AlreadyRunning);
   EXPECT_FALSE(second.running());
-  EXPECT_TRUE(first.running());
-}  // the destructor stops `first`
+  EXPECT_TRUE(set.executor("http").running());
+}  // the set's destructor stops the server and releases the port
 
 TEST(HttpServer, ProbesTheUrlPathWithTheMethodAndStatusAsked) {
-  Site site;
-  const int port = kernel_port();
   // Ready only when GET /hello.txt answers exactly 200 — a path that must exist.
-  mirakuru::HttpExecutor server(
-      http_server(port), "http://127.0.0.1:" + std::to_string(port) + "/hello.txt",
-      {.status = "^200$", .method = "GET"}, {.cwd = site.dir(), .timeout = 20s});
-  server.start();
-  httplib::Client client("127.0.0.1", port);
-  const auto res = client.Get("/hello.txt");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->body, "hello from mirakuru-cpp\n");
+  auto set = http_server(
+      {{"url", "http://127.0.0.1:${port}/hello.txt"}, {"method", "GET"}, {"status", "^200$"}});
+  write_site(set);
+  set.start();
+  httplib::Client client("127.0.0.1", set.port("http"));
+  EXPECT_EQ(samples::body(client.Get("/hello.txt")), "hello from mirakuru-cpp\n");
 }
 
 }  // namespace
