@@ -43,7 +43,17 @@ void install_atfork() {
   });
 }
 
-// `inner` is `outer` itself or lies below it (both normalized, absolute or both relative).
+// Comparable by components: absolute, normalized, and without the empty last component a
+// trailing '/' leaves ("/tmp/x/" would otherwise not contain "/tmp/x/a").
+fs::path comparable(const fs::path& path) {
+  std::error_code ec;
+  fs::path p = fs::absolute(path, ec).lexically_normal();
+  if (ec) p = path.lexically_normal();
+  if (!p.has_filename() && p.has_relative_path()) p = p.parent_path();
+  return p;
+}
+
+// `inner` is `outer` itself or lies below it (both comparable()).
 bool is_within(const fs::path& inner, const fs::path& outer) {
   auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
   return o == outer.end();
@@ -82,8 +92,9 @@ void remove_except(const fs::path& dir, const std::vector<fs::path>& kept) {
 CleanupRegistration::CleanupRegistration(std::filesystem::path dir) {
   install_atfork();
   id_ = g_next_id.fetch_add(1);
+  Entry entry{id_, ::getpid(), comparable(dir), {}};
   std::lock_guard<std::mutex> lock(*g_mutex);
-  g_entries->push_back({id_, ::getpid(), std::move(dir).lexically_normal(), {}});
+  g_entries->push_back(std::move(entry));
 }
 
 CleanupRegistration::~CleanupRegistration() {
@@ -108,7 +119,7 @@ CleanupRegistration& CleanupRegistration::operator=(CleanupRegistration&& other)
 
 void CleanupRegistration::keep(std::vector<std::filesystem::path> paths) {
   if (id_ == 0) return;
-  for (auto& p : paths) p = p.lexically_normal();
+  for (auto& p : paths) p = comparable(p);
   std::lock_guard<std::mutex> lock(*g_mutex);
   if (g_frozen.load()) return;
   for (Entry& e : *g_entries) {

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -30,6 +31,12 @@ std::string read_text(const fs::path& file) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string ms(std::chrono::duration<double, std::milli> d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f ms", d.count());
+  return buf;
 }
 
 std::string first_line(const fs::path& file) {
@@ -80,9 +87,9 @@ TEST(CleanupRegistry, KeptPathsStayWithTheirParentsTheRestGoes) {
   test::TempDir root;
   const auto dir = make_tree(root / "scratch");
   fs::create_directories(dir / "b" / "deep");
-  CleanupRegistration registration(dir);
+  CleanupRegistration registration(dir / "");  // a trailing '/' changes nothing
   registration.keep({dir / "b" / "deep"});
-  registration.keep({dir / "a"});  // replaces the previous list
+  registration.keep({dir / "." / "a" / ""});  // replaces the previous list
   EXPECT_EQ(detail::run_cleanups(), 1u);
   EXPECT_TRUE(fs::exists(dir / "a" / "file"));
   EXPECT_FALSE(fs::exists(dir / "b"));
@@ -170,8 +177,10 @@ TEST_P(TerminationCleanup, ScratchOfALiveSetIsRemovedBeforeTheRunnerDies) {
   ASSERT_TRUE(fs::exists(scratch / "api" / "pid")) << scratch;
   runner.track_services(s);
 
+  const auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(::kill(runner.pid(), sig), 0);
   EXPECT_EQ(runner.exec().wait(20s), std::optional<int>(-sig)) << runner.exec().err_output();
+  const std::chrono::duration<double, std::milli> died = std::chrono::steady_clock::now() - t0;
   // Limit 0: everything was done before the runner died, not by the guardians afterwards.
   s.expect_gone(0ms);
   EXPECT_FALSE(fs::exists(scratch)) << runner.exec().err_output();
@@ -183,7 +192,7 @@ TEST_P(TerminationCleanup, ScratchOfALiveSetIsRemovedBeforeTheRunnerDies) {
   EXPECT_NE(log.find("cleaned up 1 temporary directory tree(s)"), std::string::npos) << log;
   runner.track_the_rest(s);
   s.expect_gone(1000ms);
-  s.note("scratch removed, runner died of " + name);
+  s.note("scratch removed, runner died of " + name + " " + ms(died) + " after it");
   runner.exec().kill();  // reaps the runner
 }
 
