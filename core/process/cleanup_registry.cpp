@@ -89,7 +89,7 @@ void remove_except(const fs::path& dir, const std::vector<fs::path>& kept) {
 
 }  // namespace
 
-CleanupRegistration::CleanupRegistration(std::filesystem::path dir) {
+CleanupRegistration::CleanupRegistration(const std::filesystem::path& dir) {
   install_atfork();
   id_ = g_next_id.fetch_add(1);
   Entry entry{id_, ::getpid(), comparable(dir), {}};
@@ -122,9 +122,10 @@ void CleanupRegistration::keep(std::vector<std::filesystem::path> paths) {
   for (auto& p : paths) p = comparable(p);
   std::lock_guard<std::mutex> lock(*g_mutex);
   if (g_frozen.load()) return;
-  for (Entry& e : *g_entries) {
-    if (e.id == id_) e.kept = std::move(paths);
-  }
+  auto& entries = *g_entries;
+  auto it =
+      std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.id == id_; });
+  if (it != entries.end()) it->kept = std::move(paths);
 }
 
 void freeze_cleanups() { g_frozen.store(true); }

@@ -23,7 +23,7 @@ namespace mirakuru::detail {
 class CleanupRegistration {
  public:
   CleanupRegistration() = default;
-  explicit CleanupRegistration(std::filesystem::path dir);
+  explicit CleanupRegistration(const std::filesystem::path& dir);
   ~CleanupRegistration();
   CleanupRegistration(CleanupRegistration&& other) noexcept;
   CleanupRegistration& operator=(CleanupRegistration&& other) noexcept;
