@@ -58,6 +58,7 @@ class HttpProbe final : public Probe {
   void reset() override {
     endpoints_.clear();
     last_answer_.clear();
+    via_.clear();
   }
 
   ProbeResult check() override {
@@ -70,6 +71,18 @@ class HttpProbe final : public Probe {
     set_timeout([&](time_t s, time_t us) { client.set_read_timeout(s, us); }, left);
     set_timeout([&](time_t s, time_t us) { client.set_write_timeout(s, us); }, left);
 
+    // Reach the server first, through the bounded name lookup: cpp-httplib's own getaddrinfo has
+    // no time bound, and while the server is not up yet one refused connect says why. Once an
+    // address accepts, cpp-httplib connects straight to it, and later checks go straight to the
+    // request (the server sees one empty connection per start, not one per check).
+    if (via_.empty()) {
+      const detail::Endpoint* accepted = nullptr;
+      auto reach = tcp(deadline(), &accepted);
+      if (!reach.is_ready()) return ProbeResult::not_yet(reach.detail);
+      via_ = detail::address_text(*accepted);
+      client.set_hostname_addr_map({{parsed_.host, via_}});
+    }
+
     httplib::Request request;
     request.method = check_.method;
     request.path = parsed_.target;
@@ -81,6 +94,7 @@ class HttpProbe final : public Probe {
     auto result = client.send(request);
     if (!result) {
       if (result.error() == httplib::Error::Connection) {
+        via_.clear();  // it accepted before: look for an accepting address again next time
         // Say why ("connection refused") rather than cpp-httplib's generic "Connection".
         auto tcp_result = tcp(deadline());
         if (!tcp_result.is_ready()) return ProbeResult::not_yet(tcp_result.detail);
@@ -118,14 +132,15 @@ class HttpProbe final : public Probe {
     return *client_;
   }
 
-  ProbeResult tcp(std::chrono::steady_clock::time_point deadline) {
+  ProbeResult tcp(std::chrono::steady_clock::time_point deadline,
+                  const detail::Endpoint** accepted = nullptr) {
     if (endpoints_.empty()) {
       std::string error;
       if (!detail::resolve_tcp(parsed_.host, parsed_.port, endpoints_, error, deadline)) {
         return ProbeResult::not_yet(error);
       }
     }
-    return detail::connect_any(endpoints_, deadline, kOccupiedBound);
+    return detail::connect_any(endpoints_, deadline, kOccupiedBound, accepted);
   }
 
   std::string url_;
@@ -135,6 +150,7 @@ class HttpProbe final : public Probe {
   std::unique_ptr<httplib::Client> client_;
   std::vector<detail::Endpoint> endpoints_;
   std::string last_answer_;  // the last status that did not match, for messages
+  std::string via_;          // the address that accepted in this run ("" until one did)
 };
 
 }  // namespace

@@ -149,20 +149,35 @@ bool resolve_tcp(const std::string& host, int port, std::vector<Endpoint>& out, 
 
 ProbeResult connect_any(const std::vector<Endpoint>& endpoints,
                         std::chrono::steady_clock::time_point deadline,
-                        std::chrono::milliseconds per_address) {
+                        std::chrono::milliseconds per_address, const Endpoint** accepted) {
+  if (accepted != nullptr) *accepted = nullptr;
   std::string seen;
   for (const auto& ep : endpoints) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     auto bound = std::clamp(left, std::chrono::milliseconds(1), per_address);
     int err = connect_one(ep, bound);
-    if (err == 0) return ProbeResult::ready(ep.text + " accepts connections");
+    if (err == 0) {
+      if (accepted != nullptr) *accepted = &ep;
+      return ProbeResult::ready(ep.text + " accepts connections");
+    }
     if (!seen.empty()) seen += "; ";
     seen +=
         ep.text + ": " +
         (err == ETIMEDOUT ? "connect timed out after " + format_duration(bound) : errno_text(err));
   }
   return ProbeResult::not_yet(seen);
+}
+
+std::string address_text(const Endpoint& endpoint) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  const auto* sa = reinterpret_cast<const sockaddr*>(&endpoint.address);
+  if (sa->sa_family == AF_INET6) {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+  } else {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+  }
+  return buf;
 }
 
 }  // namespace mirakuru::detail

@@ -34,10 +34,14 @@ int getaddrinfo_tcp(const std::string& name, int port, int flags, std::vector<En
 
 // Tries each endpoint in turn with a non-blocking connect bounded by `per_address` and by
 // `deadline`; Ready on the first that accepts, else NotYet with what each one answered
-// ("127.0.0.1:5432: connection refused").
+// ("127.0.0.1:5432: connection refused"). `accepted`, when given, is set to the endpoint that
+// accepted (null otherwise).
 ProbeResult connect_any(const std::vector<Endpoint>& endpoints,
                         std::chrono::steady_clock::time_point deadline,
-                        std::chrono::milliseconds per_address);
+                        std::chrono::milliseconds per_address, const Endpoint** accepted = nullptr);
+
+// The endpoint's address alone, without port or brackets: "127.0.0.1", "::1".
+std::string address_text(const Endpoint& endpoint);
 
 // "host:port", with brackets around IPv6 literals.
 std::string host_port(const std::string& host, int port);

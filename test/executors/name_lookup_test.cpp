@@ -224,6 +224,57 @@ TEST_F(NameLookup, TcpExecutorTimeoutSaysTheNameDidNotResolve) {
   EXPECT_FALSE(ex.running());
 }
 
+// cpp-httplib would look the name up itself, without a bound: the HTTP probe resolves through the
+// bounded lookup and hands cpp-httplib the address that accepted.
+TEST_F(NameLookup, HttpExecutorBecomesReadyThroughASlowLookupWithOneLookup) {
+  open_gate();
+  dns_.delay = 300ms;
+  mt::PortReservation port;
+  const std::string name = fresh("slow-http");
+  mirakuru::HttpExecutor ex(mt::fixture("http_server") + " --port " + port.str(),
+                            "http://" + name + ":" + port.str() + "/health?probe=1", {},
+                            mirakuru::Options{.timeout = 20s});
+  mt::Stopwatch sw;
+  ex.start();
+  EXPECT_GE(sw.ms(), 300);
+  EXPECT_EQ(ex.last_check().detail, "HTTP 200");
+  EXPECT_EQ(dns_.calls.load(), 1);  // cpp-httplib did not resolve the name on its own
+  ex.stop();
+  // The request itself went out through the address that accepted, path and query intact.
+  EXPECT_NE(ex.output().find("HEAD /health?probe=1"), std::string::npos) << ex.output();
+}
+
+TEST_F(NameLookup, HttpExecutorTimeoutSaysTheNameDidNotResolve) {
+  mt::PortReservation port;
+  const std::string name = fresh("stuck-http");
+  mirakuru::HttpExecutor ex(mt::fixture("sleeper"), "http://" + name + ":" + port.str() + "/", {},
+                            mirakuru::Options{.timeout = 500ms});
+  mt::Stopwatch sw;
+  try {
+    ex.start();
+    FAIL() << "the name never resolves: start() must time out";
+  } catch (const mirakuru::TimeoutExpired& e) {
+    EXPECT_NE(std::string(e.what()).find("resolving " + name + " took longer than"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_GE(sw.ms(), 500);
+  EXPECT_LT(sw.ms(), 1500);
+  EXPECT_EQ(dns_.calls.load(), 1);
+}
+
+TEST(NameLookupSystem, HttpToLocalhostFindsAServerListeningOnIpv6Only) {
+  mt::PortReservation port(AF_INET6);
+  // "localhost" is tried as 127.0.0.1 first (refused), then ::1, where the server listens:
+  // cpp-httplib must be pointed at the address that accepted.
+  mirakuru::HttpExecutor ex(mt::fixture("http_server") + " --host ::1 --port " + port.str(),
+                            "http://localhost:" + port.str() + "/health", {},
+                            mirakuru::Options{.timeout = 20s});
+  ex.start();
+  EXPECT_EQ(ex.last_check().detail, "HTTP 200");
+  ex.stop();
+}
+
 TEST(NameLookupSystem, LocalhostStillWorksEndToEnd) {
   mt::PortReservation port;
   mirakuru::TcpExecutor ex(mt::fixture("tcp_server") + " --port " + port.str() + " --delay-ms 50",
