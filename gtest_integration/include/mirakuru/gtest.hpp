@@ -26,9 +26,12 @@
 //   suite; a test's set FAILs that test. The message holds the error, the failing service's output
 //   tail and the log paths. Whatever had started is stopped again.
 // - a service that exits while tests run fails the test running at that moment (or the next
-//   one), naming the service, its exit code or signal and its output tail. A test that stops a
-//   service on purpose uses executor(NAME).stop()/kill()/stopped() (not signal()), which the
-//   check recognises.
+//   one), naming the service, its exit code or signal and its output tail. One that dies between
+//   two tests fails the next one, naming both ("between two tests: after A ended, before B
+//   started"); one that dies after the scope's last test fails the environment's (or suite's)
+//   tear-down. A launcher that exits 0 inside start() because it daemonized is not a death. A
+//   test that stops a service on purpose uses executor(NAME).stop()/kill()/stopped() (not
+//   signal()), which the check recognises.
 // - when a test fails, the last log_tail_lines() lines of every running service's log are
 //   printed with it, with the full log paths.
 // Each service's port and log file are recorded with RecordProperty ("mirakuru.NAME.port",
