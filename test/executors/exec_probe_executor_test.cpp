@@ -6,6 +6,7 @@
 
 #include "executor_test_support.hpp"
 #include "mirakuru/executors.hpp"
+#include "start_failure.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -39,44 +40,23 @@ TEST(ExecProbeExecutor, TheCheckRunsInTheServicesWorkingDirectoryAndEnvironment)
 TEST(ExecProbeExecutor, TimeoutCarriesWhatTheCheckSaid) {
   ExecProbeExecutor ex(mt::fixture("sleeper"), "sh -c 'echo no response >&2; exit 2'",
                        Options{.timeout = 400ms});
-  mt::Stopwatch sw;
-  try {
-    ex.start();
-    FAIL();
-  } catch (const mirakuru::TimeoutExpired& e) {
-    std::string what = e.what();
-    EXPECT_NE(what.find("exited with code 2: no response"), std::string::npos) << what;
-  }
-  EXPECT_GE(sw.ms(), 400);
-  EXPECT_LT(sw.ms(), 4000);
+  EXPECT_TRUE(mt::start_fails<mirakuru::TimeoutExpired>(
+      ex, {.says = {"exited with code 2: no response"}, .at_least = 400ms, .under = 4s}));
   EXPECT_FALSE(ex.running());
 }
 
 TEST(ExecProbeExecutor, ACheckThatCannotRunFailsAtOnce) {
   ExecProbeExecutor ex(mt::fixture("sleeper"), "/nonexistent/pg_isready", Options{.timeout = 30s});
-  mt::Stopwatch sw;
-  try {
-    ex.start();
-    FAIL();
-  } catch (const mirakuru::ExecutorError& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/pg_isready"), std::string::npos) << e.what();
-  }
-  EXPECT_LT(sw.ms(), 2000);
+  EXPECT_TRUE(mt::start_fails<mirakuru::ExecutorError>(
+      ex, {.says = {"/nonexistent/pg_isready"}, .under = 2s}));
   EXPECT_FALSE(ex.running());
 }
 
 TEST(ExecProbeExecutor, EarlyExitIsReportedAtOnceWithStderr) {
   ExecProbeExecutor ex(mt::fixture("exit_with") + " 1 'FATAL: data directory missing'", "false",
                        Options{.timeout = 30s});
-  mt::Stopwatch sw;
-  try {
-    ex.start();
-    FAIL();
-  } catch (const mirakuru::ProcessExitedWithError& e) {
-    EXPECT_NE(std::string(e.what()).find("FATAL: data directory missing"), std::string::npos)
-        << e.what();
-  }
-  EXPECT_LT(sw.ms(), 3000);
+  EXPECT_TRUE(mt::start_fails<mirakuru::ProcessExitedWithError>(
+      ex, {.says = {"FATAL: data directory missing"}, .under = 3s}));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "executor_test_support.hpp"
 #include "mirakuru/executors.hpp"
+#include "start_failure.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -52,28 +53,15 @@ TEST(PidExecutor, AlreadyRunningWhenTheFileExists) {
   auto file = dir / "taken.pid";
   std::ofstream(file) << "1\n";
   PidExecutor ex(mt::fixture("sleeper"), file, Options{.timeout = 5s});
-  try {
-    ex.start();
-    FAIL();
-  } catch (const mirakuru::AlreadyRunning& e) {
-    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
-  }
+  EXPECT_TRUE(mt::start_fails<mirakuru::AlreadyRunning>(ex, {.says = {file.string()}}));
   EXPECT_EQ(ex.pid(), -1);
 }
 
 TEST(PidExecutor, TimeoutWhenTheFileNeverAppears) {
   mt::TempDir dir;
   PidExecutor ex(mt::fixture("sleeper"), dir / "never.pid", Options{.timeout = 300ms});
-  mt::Stopwatch sw;
-  try {
-    ex.start();
-    FAIL();
-  } catch (const mirakuru::TimeoutExpired& e) {
-    EXPECT_NE(std::string(e.what()).find("never.pid does not exist yet"), std::string::npos)
-        << e.what();
-  }
-  EXPECT_GE(sw.ms(), 300);
-  EXPECT_LT(sw.ms(), 3000);
+  EXPECT_TRUE(mt::start_fails<mirakuru::TimeoutExpired>(
+      ex, {.says = {"never.pid does not exist yet"}, .at_least = 300ms, .under = 3s}));
   EXPECT_FALSE(ex.running());
 }
 
@@ -81,15 +69,8 @@ TEST(PidExecutor, EarlyExitIsReportedAtOnceWithStderr) {
   mt::TempDir dir;
   PidExecutor ex(mt::fixture("exit_with") + " 1 'permission denied: /var/run'", dir / "x.pid",
                  Options{.timeout = 30s});
-  mt::Stopwatch sw;
-  try {
-    ex.start();
-    FAIL();
-  } catch (const mirakuru::ProcessExitedWithError& e) {
-    EXPECT_NE(std::string(e.what()).find("permission denied: /var/run"), std::string::npos)
-        << e.what();
-  }
-  EXPECT_LT(sw.ms(), 2000);
+  EXPECT_TRUE(mt::start_fails<mirakuru::ProcessExitedWithError>(
+      ex, {.says = {"permission denied: /var/run"}, .under = 2s}));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "executor_test_support.hpp"
 #include "mirakuru/executors.hpp"
+#include "start_failure.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -54,18 +55,11 @@ TEST(TcpExecutor, HostNameTriesEveryAddress) {
 TEST(TcpExecutor, TimeoutSaysConnectionRefused) {
   mt::PortReservation port;  // reserved, nobody ever listens
   TcpExecutor ex(mt::fixture("sleeper"), "127.0.0.1", port.port(), Options{.timeout = 300ms});
-  mt::Stopwatch sw;
-  try {
-    ex.start();
-    FAIL() << "nothing listens: start() must time out";
-  } catch (const mirakuru::TimeoutExpired& e) {
-    std::string what = e.what();
-    EXPECT_NE(what.find("connection refused"), std::string::npos) << what;
-    EXPECT_NE(what.find("127.0.0.1:" + port.str()), std::string::npos) << what;
-    EXPECT_NE(what.find("mk_sleeper"), std::string::npos) << what;
-  }
-  EXPECT_GE(sw.ms(), 300);
-  EXPECT_LT(sw.ms(), 3000);
+  EXPECT_TRUE(mt::start_fails<mirakuru::TimeoutExpired>(
+      ex, {.says = {"connection refused", "127.0.0.1:" + port.str(), "mk_sleeper"},
+           .at_least = 300ms,
+           .under = 3s}))
+      << "nothing listens: start() must time out";
   EXPECT_FALSE(ex.running());
 }
 
@@ -73,43 +67,24 @@ TEST(TcpExecutor, EarlyExitIsReportedAtOnceWithStderr) {
   mt::PortReservation port;
   TcpExecutor ex(mt::fixture("exit_with") + " 1 'bind: address already in use'", "127.0.0.1",
                  port.port(), Options{.timeout = 30s});
-  mt::Stopwatch sw;
-  try {
-    ex.start();
-    FAIL();
-  } catch (const mirakuru::ProcessExitedWithError& e) {
-    EXPECT_EQ(e.exit_code(), 1);
-    EXPECT_NE(std::string(e.what()).find("bind: address already in use"), std::string::npos)
-        << e.what();
-  }
-  EXPECT_LT(sw.ms(), 2000);
+  EXPECT_TRUE(mt::start_fails<mirakuru::ProcessExitedWithError>(
+      ex, {.says = {"bind: address already in use"}, .exit_code = 1, .under = 2s}));
 }
 
 TEST(TcpExecutor, DeathBySignalIsReportedWithTheSignal) {
   mt::PortReservation port;
   TcpExecutor ex("kill -KILL $$", "127.0.0.1", port.port(), Options{.shell = true, .timeout = 30s});
-  mt::Stopwatch sw;
-  try {
-    ex.start();
-    FAIL();
-  } catch (const mirakuru::ProcessExitedWithError& e) {
-    EXPECT_EQ(e.exit_code(), -SIGKILL);
-    EXPECT_NE(std::string(e.what()).find("SIGKILL"), std::string::npos) << e.what();
-  }
-  EXPECT_LT(sw.ms(), 2000);
+  EXPECT_TRUE(mt::start_fails<mirakuru::ProcessExitedWithError>(
+      ex, {.says = {"SIGKILL"}, .exit_code = -SIGKILL, .under = 2s}));
 }
 
 TEST(TcpExecutor, AlreadyRunningWhenThePortIsServed) {
   mt::PortReservation port;
   port.listen();
   TcpExecutor ex(mt::fixture("sleeper"), "127.0.0.1", port.port(), Options{.timeout = 5s});
-  try {
-    ex.start();
-    FAIL() << "the port is taken";
-  } catch (const mirakuru::AlreadyRunning& e) {
-    EXPECT_NE(std::string(e.what()).find("TCP 127.0.0.1:" + port.str()), std::string::npos)
-        << e.what();
-  }
+  EXPECT_TRUE(
+      mt::start_fails<mirakuru::AlreadyRunning>(ex, {.says = {"TCP 127.0.0.1:" + port.str()}}))
+      << "the port is taken";
   EXPECT_FALSE(ex.running());
   EXPECT_EQ(ex.pid(), -1);  // nothing was started
 }
