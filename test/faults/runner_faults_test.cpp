@@ -110,40 +110,44 @@ void expect_orphan_cleanup(Scenario& s, Runner& runner, int signal,
   runner.reap();
 }
 
+// The test kills the runner with `signal`: the clock starts at the kill.
+void kill_runner_then_expect_orphan_cleanup(Scenario& s, Runner& runner, int signal) {
+  const auto t0 = Clock::now();
+  ASSERT_EQ(::kill(runner.pid(), signal), 0);
+  expect_orphan_cleanup(s, runner, signal, t0);
+}
+
 TEST(RunnerFaults, SigkillMidTestLeavesNothingWithinOneSecond) {
   Scenario s("runner SIGKILL mid-test");
   Runner runner;
   runner.start("wait");
   ASSERT_GE(runner.guardian_count(), 7u);
-  const auto t0 = Clock::now();
-  ASSERT_EQ(::kill(runner.pid(), SIGKILL), 0);
-  expect_orphan_cleanup(s, runner, SIGKILL, t0);
+  kill_runner_then_expect_orphan_cleanup(s, runner, SIGKILL);
   // The orphan path is still graceful first: stop_signal, then SIGKILL after 500 ms.
   EXPECT_EQ(runner.file("graceful.marker"), "SIGTERM\n");
 }
 
-TEST(RunnerFaults, AbortLeavesNothingWithinOneSecond) {
-  Scenario s("runner abort()");
+// The runner in `mode` ends itself on SIGUSR1 (abort(), a segfault, exit() past its
+// destructors), so `signal` is what it dies of (0: a plain exit).
+void expect_cleanup_after_runner_ends_itself(const std::string& scenario, const std::string& mode,
+                                             int signal) {
+  Scenario s(scenario);
   Runner runner;
-  runner.start("abort");
+  runner.start(mode);
   ASSERT_EQ(::kill(runner.pid(), SIGUSR1), 0);
-  expect_orphan_cleanup(s, runner, SIGABRT);
+  expect_orphan_cleanup(s, runner, signal);
+}
+
+TEST(RunnerFaults, AbortLeavesNothingWithinOneSecond) {
+  expect_cleanup_after_runner_ends_itself("runner abort()", "abort", SIGABRT);
 }
 
 TEST(RunnerFaults, SegfaultLeavesNothingWithinOneSecond) {
-  Scenario s("runner SIGSEGV");
-  Runner runner;
-  runner.start("segv");
-  ASSERT_EQ(::kill(runner.pid(), SIGUSR1), 0);
-  expect_orphan_cleanup(s, runner, SIGSEGV);
+  expect_cleanup_after_runner_ends_itself("runner SIGSEGV", "segv", SIGSEGV);
 }
 
 TEST(RunnerFaults, ExitWithoutDestructorsLeavesNothingWithinOneSecond) {
-  Scenario s("runner exit(0) with live executors");
-  Runner runner;
-  runner.start("exit-leaked");
-  ASSERT_EQ(::kill(runner.pid(), SIGUSR1), 0);
-  expect_orphan_cleanup(s, runner, 0);
+  expect_cleanup_after_runner_ends_itself("runner exit(0) with live executors", "exit-leaked", 0);
 }
 
 // With install_termination_handler(): every service is stopped with its own stop sequence
@@ -248,18 +252,14 @@ TEST(RunnerFaults, SigintToAForkedCopyOfTheRunnerKillsOnlyTheCopy) {
   EXPECT_EQ(runner.file("fork.result"), "2 running\n")
       << "the copy dies of SIGINT (no stopper thread there) and stops nothing of its parent";
   EXPECT_FALSE(std::filesystem::exists(runner.dir() / "graceful.marker"));
-  const auto t0 = Clock::now();
-  ASSERT_EQ(::kill(runner.pid(), SIGKILL), 0);
-  expect_orphan_cleanup(s, runner, SIGKILL, t0);
+  kill_runner_then_expect_orphan_cleanup(s, runner, SIGKILL);
 }
 
 TEST(RunnerFaults, SigintWithoutHandlerStillLeavesNothing) {
   Scenario s("runner SIGINT (no handler)");
   Runner runner;
   runner.start("wait");
-  const auto t0 = Clock::now();
-  ASSERT_EQ(::kill(runner.pid(), SIGINT), 0);
-  expect_orphan_cleanup(s, runner, SIGINT, t0);
+  kill_runner_then_expect_orphan_cleanup(s, runner, SIGINT);
 }
 
 TEST(RunnerFaults, GuardianKilledFromOutsideNeitherKillsTheRunnerNorLeaks) {
@@ -269,9 +269,7 @@ TEST(RunnerFaults, GuardianKilledFromOutsideNeitherKillsTheRunnerNorLeaks) {
   runner.track_services(s);
   s.expect_gone(1000ms);  // its service (reparented away) was killed through its group
   runner.track_guardians(s);
-  const auto t0 = Clock::now();
-  ASSERT_EQ(::kill(runner.pid(), SIGKILL), 0);
-  expect_orphan_cleanup(s, runner, SIGKILL, t0);
+  kill_runner_then_expect_orphan_cleanup(s, runner, SIGKILL);
 }
 
 TEST(RunnerFaults, TestThatThrowsLeavesNothing) {
