@@ -6,6 +6,7 @@
 #include <chrono>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gt_support.hpp"
 
@@ -68,6 +69,21 @@ class GtestLayerRunner : public ::testing::Test {
   static std::string Show(const RunResult& r) {
     return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
            ", output:\n" + r.output;
+  }
+
+  // Runs Consumer.PrintsPid three times (--gtest_repeat=3, plus `flags`): `alphas` different
+  // alpha processes served the three runs, each started once, all stopped at the end.
+  void ExpectRepeatServedBy(std::size_t alphas, const std::vector<std::string>& flags = {}) {
+    std::vector<std::string> argv{kConsumer, "--mirakuru_services=" + config_.string(),
+                                  "--gtest_filter=Consumer.PrintsPid", "--gtest_repeat=3"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    auto r = Run(argv);
+    ASSERT_EQ(r.exit_code, 0) << Show(r);
+    auto pids = tagged(r.output, "GT_PID alpha=");
+    ASSERT_EQ(pids.size(), 3u) << r.output;
+    EXPECT_EQ(std::set<std::string>(pids.begin(), pids.end()).size(), alphas);
+    EXPECT_EQ(markers(marker_dir_, "alpha").size(), alphas);
+    ExpectAllStopped();
   }
 
   TempDir dir_;
@@ -143,27 +159,10 @@ TEST_F(GtestLayerRunner, FixturesFailingToStartFailEachTest) {
   }
 }
 
-TEST_F(GtestLayerRunner, RepeatKeepsTheEnvironmentByDefault) {
-  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(),
-                "--gtest_filter=Consumer.PrintsPid", "--gtest_repeat=3"});
-  ASSERT_EQ(r.exit_code, 0) << Show(r);
-  auto pids = tagged(r.output, "GT_PID alpha=");
-  ASSERT_EQ(pids.size(), 3u) << r.output;
-  EXPECT_EQ(std::set<std::string>(pids.begin(), pids.end()).size(), 1u);
-  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
-  ExpectAllStopped();
-}
+TEST_F(GtestLayerRunner, RepeatKeepsTheEnvironmentByDefault) { ExpectRepeatServedBy(1); }
 
 TEST_F(GtestLayerRunner, RepeatRecreatesTheEnvironmentWhenAsked) {
-  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(),
-                "--gtest_filter=Consumer.PrintsPid", "--gtest_repeat=3",
-                "--gtest_recreate_environments_when_repeating"});
-  ASSERT_EQ(r.exit_code, 0) << Show(r);
-  auto pids = tagged(r.output, "GT_PID alpha=");
-  ASSERT_EQ(pids.size(), 3u) << r.output;
-  EXPECT_EQ(std::set<std::string>(pids.begin(), pids.end()).size(), 3u);
-  EXPECT_EQ(markers(marker_dir_, "alpha").size(), 3u);
-  ExpectAllStopped();
+  ExpectRepeatServedBy(3, {"--gtest_recreate_environments_when_repeating"});
 }
 
 TEST_F(GtestLayerRunner, ShuffleRuns) {

@@ -15,29 +15,24 @@ class PerTest : public mirakuru::gtest::ServiceTest {
   PerTest()
       : ServiceTest(
             nlohmann::json{{"services", {{"alpha", mirakuru::gtest_test::server("alpha")}}}}) {}
+  // Each test gets its own alpha: it answers, and the previous test's alpha (if one ran
+  // before, in whatever order) is another process, gone by now.
+  void ExpectFreshAlpha() {
+    pid_t pid = services().executor("alpha").pid();
+    EXPECT_EQ(ask(services().port("alpha")), "alpha");
+    if (previous_pid > 0) {
+      EXPECT_NE(pid, previous_pid);
+      EXPECT_TRUE(gone_within(previous_pid, std::chrono::seconds(5)));
+    }
+    previous_pid = pid;
+  }
   static pid_t previous_pid;
 };
 pid_t PerTest::previous_pid = -1;
 
-TEST_F(PerTest, First) {
-  pid_t pid = services().executor("alpha").pid();
-  EXPECT_EQ(ask(services().port("alpha")), "alpha");
-  if (previous_pid > 0) {
-    EXPECT_NE(pid, previous_pid);
-    EXPECT_TRUE(gone_within(previous_pid, std::chrono::seconds(5)));
-  }
-  previous_pid = pid;
-}
+TEST_F(PerTest, First) { ExpectFreshAlpha(); }
 
-TEST_F(PerTest, Second) {
-  pid_t pid = services().executor("alpha").pid();
-  EXPECT_EQ(ask(services().port("alpha")), "alpha");
-  if (previous_pid > 0) {
-    EXPECT_NE(pid, previous_pid);
-    EXPECT_TRUE(gone_within(previous_pid, std::chrono::seconds(5)));
-  }
-  previous_pid = pid;
-}
+TEST_F(PerTest, Second) { ExpectFreshAlpha(); }
 
 // TearDown stops the set: a test can observe it through its own TearDown override.
 class StopsInTearDown : public mirakuru::gtest::ServiceTest {
