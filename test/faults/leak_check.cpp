@@ -181,4 +181,17 @@ Scenario::~Scenario() {
   t.leaked += leaked_;
 }
 
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string ms(std::chrono::duration<double, std::milli> d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f ms", d.count());
+  return buf;
+}
+
 }  // namespace mirakuru::faults

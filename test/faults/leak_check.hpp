@@ -64,4 +64,10 @@ class Scenario {
   std::chrono::steady_clock::time_point started_;
 };
 
+// A whole file as text ("" when it cannot be read).
+std::string read_text(const std::filesystem::path& file);
+
+// "12.3 ms", for the figures the scenarios print.
+std::string ms(std::chrono::duration<double, std::milli> d);
+
 }  // namespace mirakuru::faults

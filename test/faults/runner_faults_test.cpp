@@ -24,18 +24,8 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using faults::Scenario;
 
-std::string read_text(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string ms(std::chrono::duration<double, std::milli> d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f ms", d.count());
-  return buf;
-}
+using faults::ms;
+using faults::read_text;
 
 // One mk_fault_runner, its pid files, its guardians and the guardian that supervises it.
 class Runner {

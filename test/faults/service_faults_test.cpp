@@ -33,11 +33,7 @@ using Clock = std::chrono::steady_clock;
 using faults::Scenario;
 using test::fixture;
 
-std::string ms(std::chrono::duration<double, std::milli> d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f ms", d.count());
-  return buf;
-}
+using faults::ms;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

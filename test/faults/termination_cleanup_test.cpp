@@ -26,18 +26,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using detail::CleanupRegistration;
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string ms(std::chrono::duration<double, std::milli> d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f ms", d.count());
-  return buf;
-}
+using faults::ms;
+using faults::read_text;
 
 std::string first_line(const fs::path& file) {
   std::ifstream in(file);
