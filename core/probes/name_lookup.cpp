@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "probes/messages.hpp"
+#include "process/fork_local.hpp"
 
 namespace mirakuru::detail {
 
@@ -40,6 +41,7 @@ struct Lookup {
 struct Table {
   std::mutex mutex;
   std::map<std::string, std::shared_ptr<Lookup>> lookups;
+  std::atomic<std::size_t> in_flight{0};  // worker threads still running
 };
 
 bool system_resolver(const std::string& name, int port, std::vector<Endpoint>& out,
@@ -48,32 +50,10 @@ bool system_resolver(const std::string& name, int port, std::vector<Endpoint>& o
 }
 
 std::atomic<BlockingResolver> g_resolver{nullptr};
-std::atomic<std::size_t> g_in_flight{0};
-// Never deleted: worker threads may still run during static destruction. A forked child gets a
-// fresh table: the parent's workers do not exist there (their lookups would never finish) and
-// its mutex may be held forever. The parent's table stays reachable (no leak report).
-std::atomic<Table*> g_table{nullptr};
-Table* g_forked_away = nullptr;
-std::once_flag g_atfork_once;
-
-Table& table() {
-  std::call_once(g_atfork_once, [] {
-    ::pthread_atfork(nullptr, nullptr, [] {
-      g_forked_away = g_table.exchange(nullptr);
-      g_in_flight = 0;
-    });
-  });
-  Table* current = g_table.load();
-  if (current == nullptr) {
-    auto* fresh = new Table;  // NOLINT: intentionally leaked, see above
-    if (g_table.compare_exchange_strong(current, fresh)) {
-      current = fresh;
-    } else {
-      delete fresh;
-    }
-  }
-  return *current;
-}
+// Per process (never deleted: worker threads may still run during static destruction). A forked
+// child gets a fresh table: the parent's workers do not exist there, so their lookups would never
+// finish.
+ForkLocal<Table> g_table;
 
 void finish(Lookup& lookup, bool ok, std::vector<Endpoint> endpoints, std::string error) {
   {
@@ -87,7 +67,7 @@ void finish(Lookup& lookup, bool ok, std::vector<Endpoint> endpoints, std::strin
   lookup.finished_cv.notify_all();
 }
 
-std::shared_ptr<Lookup> start_lookup(const std::string& name, int port) {
+std::shared_ptr<Lookup> start_lookup(Table& table, const std::string& name, int port) {
   auto lookup = std::make_shared<Lookup>();
   BlockingResolver resolve = g_resolver.load();
   if (resolve == nullptr) resolve = system_resolver;
@@ -96,9 +76,9 @@ std::shared_ptr<Lookup> start_lookup(const std::string& name, int port) {
   sigset_t all, previous;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
-  ++g_in_flight;
+  ++table.in_flight;
   try {
-    std::thread([mine = lookup, name, port, resolve]() mutable {
+    std::thread([mine = lookup, name, port, resolve, &table]() mutable {
       try {
         std::vector<Endpoint> endpoints;
         std::string error;
@@ -108,10 +88,10 @@ std::shared_ptr<Lookup> start_lookup(const std::string& name, int port) {
         finish(*mine, false, {}, "cannot resolve " + name + ": " + e.what());
       }
       mine.reset();  // before the count drops: once it is 0, this thread holds nothing
-      --g_in_flight;
+      --table.in_flight;
     }).detach();
   } catch (const std::exception& e) {
-    --g_in_flight;
+    --table.in_flight;
     finish(*lookup, false, {},
            "cannot resolve " + name + ": no thread for the lookup (" + e.what() + ")");
   }
@@ -127,7 +107,7 @@ bool lookup_bounded(const std::string& name, int port, std::vector<Endpoint>& ou
   const std::string key = host_port(name, port);
   std::shared_ptr<Lookup> lookup;
   {
-    Table& t = table();
+    Table& t = g_table.get();
     std::lock_guard<std::mutex> lock(t.mutex);
     const auto now = Clock::now();
     for (auto it = t.lookups.begin(); it != t.lookups.end();) {
@@ -136,7 +116,7 @@ bool lookup_bounded(const std::string& name, int port, std::vector<Endpoint>& ou
       it = stale ? t.lookups.erase(it) : std::next(it);
     }
     auto& slot = t.lookups[key];
-    if (!slot) slot = start_lookup(name, port);
+    if (!slot) slot = start_lookup(t, name, port);
     lookup = slot;
   }
 
@@ -160,7 +140,7 @@ bool lookup_bounded(const std::string& name, int port, std::vector<Endpoint>& ou
   // Collected: the next call for this name asks the resolver again (the name may point elsewhere
   // by then).
   {
-    Table& t = table();
+    Table& t = g_table.get();
     std::lock_guard<std::mutex> lock(t.mutex);
     auto it = t.lookups.find(key);
     if (it != t.lookups.end() && it->second == lookup) t.lookups.erase(it);
@@ -172,6 +152,6 @@ BlockingResolver set_blocking_resolver(BlockingResolver resolver) {
   return g_resolver.exchange(resolver);
 }
 
-std::size_t lookups_in_flight() { return g_in_flight.load(); }
+std::size_t lookups_in_flight() { return g_table.get().in_flight.load(); }
 
 }  // namespace mirakuru::detail

@@ -1,6 +1,5 @@
 #include "process/cleanup_registry.hpp"
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <system_error>
 #include <utility>
 
+#include "process/fork_local.hpp"
 #include "process/log.hpp"
 
 namespace mirakuru::detail {
@@ -24,24 +24,16 @@ struct Entry {
   std::vector<fs::path> kept;
 };
 
-// Leaked on purpose, like the process registry's: a forked child replaces both (the parent's
-// mutex may be held by a thread that does not exist in the child, and the parent's directories
-// are not the child's to remove).
-std::mutex* g_mutex = new std::mutex;                    // NOLINT
-std::vector<Entry>* g_entries = new std::vector<Entry>;  // NOLINT
-std::atomic<std::uint64_t> g_next_id{1};
-std::atomic<bool> g_frozen{false};
-std::once_flag g_atfork_once;
+struct Table {
+  std::mutex mutex;
+  std::vector<Entry> entries;
+  std::atomic<bool> frozen{false};
+};
 
-void install_atfork() {
-  std::call_once(g_atfork_once, [] {
-    ::pthread_atfork(nullptr, nullptr, [] {
-      g_mutex = new std::mutex;            // NOLINT
-      g_entries = new std::vector<Entry>;  // NOLINT
-      g_frozen.store(false);
-    });
-  });
-}
+// Per process: the parent's directories are not a forked child's to remove, nor is its
+// termination the child's.
+ForkLocal<Table> g_table;
+std::atomic<std::uint64_t> g_next_id{1};
 
 // Comparable by components: absolute, normalized, and without the empty last component a
 // trailing '/' leaves ("/tmp/x/" would otherwise not contain "/tmp/x/a").
@@ -90,17 +82,18 @@ void remove_except(const fs::path& dir, const std::vector<fs::path>& kept) {
 }  // namespace
 
 CleanupRegistration::CleanupRegistration(const std::filesystem::path& dir) {
-  install_atfork();
   id_ = g_next_id.fetch_add(1);
   Entry entry{id_, ::getpid(), comparable(dir), {}};
-  std::lock_guard<std::mutex> lock(*g_mutex);
-  g_entries->push_back(std::move(entry));
+  Table& t = g_table.get();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  t.entries.push_back(std::move(entry));
 }
 
 CleanupRegistration::~CleanupRegistration() {
   if (id_ == 0) return;
-  std::lock_guard<std::mutex> lock(*g_mutex);
-  auto& entries = *g_entries;
+  Table& t = g_table.get();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  auto& entries = t.entries;
   entries.erase(
       std::remove_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.id == id_; }),
       entries.end());
@@ -120,25 +113,26 @@ CleanupRegistration& CleanupRegistration::operator=(CleanupRegistration&& other)
 void CleanupRegistration::keep(std::vector<std::filesystem::path> paths) {
   if (id_ == 0) return;
   for (auto& p : paths) p = comparable(p);
-  std::lock_guard<std::mutex> lock(*g_mutex);
-  if (g_frozen.load()) return;
-  auto& entries = *g_entries;
+  Table& t = g_table.get();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  if (t.frozen.load()) return;
+  auto& entries = t.entries;
   auto it =
       std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.id == id_; });
   if (it != entries.end()) it->kept = std::move(paths);
 }
 
-void freeze_cleanups() { g_frozen.store(true); }
+void freeze_cleanups() { g_table.get().frozen.store(true); }
 
 std::size_t run_cleanups() noexcept {
-  install_atfork();
   const pid_t self = ::getpid();
   std::size_t handled = 0;
   try {
     // Held while removing: once a registration's destructor returns, its directory is never
     // touched again.
-    std::lock_guard<std::mutex> lock(*g_mutex);
-    auto& entries = *g_entries;
+    Table& t = g_table.get();
+    std::lock_guard<std::mutex> lock(t.mutex);
+    auto& entries = t.entries;
     for (const Entry& e : entries) {
       if (e.owner != self) continue;
       remove_except(e.dir, e.kept);

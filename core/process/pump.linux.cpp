@@ -1,6 +1,5 @@
 #include "process/pump.hpp"
 
-#include <pthread.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "process/fork_local.hpp"
 #include "process/log.hpp"
 
 namespace mirakuru::detail {
@@ -26,27 +26,19 @@ struct Watch {
 };
 
 // The pump is per process: after fork() the child has no pump thread, so it gets a new one.
-// The mutex is re-created in the child too (it may have been held by a thread that is gone).
-std::mutex* g_mutex = new std::mutex;  // NOLINT: intentionally leaked, see above
-Pump* g_pump = nullptr;
-pid_t g_pump_pid = -1;
-std::once_flag g_atfork_once;
+struct PumpSlot {
+  std::mutex mutex;
+  Pump* pump = nullptr;  // never deleted: the thread serves until the process ends
+};
+ForkLocal<PumpSlot> g_pump;
 
 }  // namespace
 
 Pump& Pump::instance() {
-  std::call_once(g_atfork_once, [] {
-    ::pthread_atfork(nullptr, nullptr, [] {
-      g_mutex = new std::mutex;  // NOLINT: the parent's may be locked forever
-      g_pump = nullptr;
-    });
-  });
-  std::lock_guard<std::mutex> lock(*g_mutex);
-  if (g_pump == nullptr || g_pump_pid != ::getpid()) {
-    g_pump = new Pump;  // never deleted: the thread serves until the process ends
-    g_pump_pid = ::getpid();
-  }
-  return *g_pump;
+  PumpSlot& slot = g_pump.get();
+  std::lock_guard<std::mutex> lock(slot.mutex);
+  if (slot.pump == nullptr) slot.pump = new Pump;  // NOLINT: never deleted, see above
+  return *slot.pump;
 }
 
 Pump::Pump() {

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <mutex>
 
+#include "process/fork_local.hpp"
+
 namespace mirakuru::detail {
 namespace {
 
@@ -19,21 +21,13 @@ struct Entry {
   StopPlan plan;
 };
 
-// Leaked on purpose, like the pump's: a forked child replaces both (the parent's mutex may be
-// held by a thread that does not exist in the child, and the parent's processes are not the
-// child's to stop).
-std::mutex* g_mutex = new std::mutex;                    // NOLINT
-std::vector<Entry>* g_entries = new std::vector<Entry>;  // NOLINT
-std::once_flag g_atfork_once;
+struct Table {
+  std::mutex mutex;
+  std::vector<Entry> entries;
+};
 
-void install_atfork() {
-  std::call_once(g_atfork_once, [] {
-    ::pthread_atfork(nullptr, nullptr, [] {
-      g_mutex = new std::mutex;            // NOLINT
-      g_entries = new std::vector<Entry>;  // NOLINT
-    });
-  });
-}
+// Per process: the parent's processes are not a forked child's to stop.
+ForkLocal<Table> g_table;
 
 }  // namespace
 
@@ -65,26 +59,26 @@ bool send_control_message(int fd, const ControlMessage& message) {
 }
 
 void register_process(const std::shared_ptr<Process>& process, StopPlan plan) {
-  install_atfork();
-  std::lock_guard<std::mutex> lock(*g_mutex);
-  g_entries->push_back({process, process.get(), process->owner, process->spawned.control_fd, plan});
+  Table& t = g_table.get();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  t.entries.push_back({process, process.get(), process->owner, process->spawned.control_fd, plan});
 }
 
 void unregister_process(const Process* process) {
-  install_atfork();
-  std::lock_guard<std::mutex> lock(*g_mutex);
-  auto& entries = *g_entries;
+  Table& t = g_table.get();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  auto& entries = t.entries;
   entries.erase(std::remove_if(entries.begin(), entries.end(),
                                [&](const Entry& e) { return e.key == process; }),
                 entries.end());
 }
 
 std::vector<StopRequest> request_stop_all() {
-  install_atfork();
+  Table& t = g_table.get();
   const pid_t self = ::getpid();
   std::vector<StopRequest> asked;
-  std::lock_guard<std::mutex> lock(*g_mutex);
-  for (const Entry& entry : *g_entries) {
+  std::lock_guard<std::mutex> lock(t.mutex);
+  for (const Entry& entry : t.entries) {
     auto process = entry.process.lock();
     if (!process || entry.owner != self || process->snapshot().done) continue;
     const auto grace =
