@@ -105,16 +105,18 @@ Executor& Executor::start() {
 
   last_ = ProbeResult::not_yet({});
   checks_ = 0;
-  if (probe_) probe_->set_deadline(deadline);
-  // The hook reaches this executor: it lives only as long as this start() (a moved executor or a
-  // probe asked later on its own must not call through a stale `this`).
+  // The interrupt hook reaches this executor: it lives only as long as this start() (a moved
+  // executor or a probe asked later on its own must not call through a stale `this`).
   struct InterruptScope {
     Probe* probe;
     ~InterruptScope() {
       if (probe) probe->set_interrupt({});
     }
   } interrupt_scope{probe_.get()};
-  if (probe_) probe_->set_interrupt([this] { return exited() && returncode().value_or(0) != 0; });
+  if (probe_) {
+    probe_->set_deadline(deadline);
+    probe_->set_interrupt([this] { return exited() && returncode().value_or(0) != 0; });
+  }
   if (tap_) {
     // set_line_hook() also reaches the previous run's process: finish it and let its last
     // lines through first, so none of them can count for this run.
