@@ -97,13 +97,17 @@ double output_once() {
   return us;
 }
 
-double tcp_once(const std::string& extra) {
+// Starts `server` (a fixture that takes --port and --stamp-file) on a reserved port with the
+// executor `make(command, port)` builds, and returns how long after the server's stamp start()
+// returned, in microseconds.
+template <typename MakeExecutor>
+double stamped_once(const std::string& server, const std::string& extra, MakeExecutor make) {
   mt::TempDir dir;
   mt::PortReservation port;
   auto stamp = dir / "stamp";
-  mirakuru::TcpExecutor ex(mt::fixture("tcp_server") + " --port " + port.str() + " --stamp-file " +
-                               stamp.string() + " " + extra,
-                           "127.0.0.1", port.port(), mirakuru::Options{.timeout = 20s});
+  auto ex = make(mt::fixture(server) + " --port " + port.str() + " --stamp-file " + stamp.string() +
+                     " " + extra,
+                 port);
   ex.start();
   long long returned = monotonic_ns();
   double us = static_cast<double>(returned - read_stamp(stamp)) / 1000.0;
@@ -111,19 +115,18 @@ double tcp_once(const std::string& extra) {
   return us;
 }
 
+double tcp_once(const std::string& extra) {
+  return stamped_once("tcp_server", extra, [](std::string command, mt::PortReservation& port) {
+    return mirakuru::TcpExecutor(std::move(command), "127.0.0.1", port.port(),
+                                 mirakuru::Options{.timeout = 20s});
+  });
+}
+
 double http_once(const std::string& extra) {
-  mt::TempDir dir;
-  mt::PortReservation port;
-  auto stamp = dir / "stamp";
-  mirakuru::HttpExecutor ex(mt::fixture("http_server") + " --port " + port.str() +
-                                " --stamp-file " + stamp.string() + " " + extra,
-                            "http://127.0.0.1:" + port.str() + "/health", {},
-                            mirakuru::Options{.timeout = 20s});
-  ex.start();
-  long long returned = monotonic_ns();
-  double us = static_cast<double>(returned - read_stamp(stamp)) / 1000.0;
-  ex.stop();
-  return us;
+  return stamped_once("http_server", extra, [](std::string command, mt::PortReservation& port) {
+    return mirakuru::HttpExecutor(std::move(command), "http://127.0.0.1:" + port.str() + "/health",
+                                  {}, mirakuru::Options{.timeout = 20s});
+  });
 }
 
 // The floor: the same probe asked in a tight loop (every 50 us, from a SimpleExecutor that

@@ -99,6 +99,18 @@ class NameLookup : public ::testing::Test {
     return true;
   }
 
+  // The resolver never answers `name`: start() must still time out on its 500 ms deadline, say
+  // which lookup it waited for, have asked the resolver once, and leave nothing running.
+  template <typename Ex>
+  void expect_timeout_naming_the_lookup(Ex& ex, const std::string& name) {
+    EXPECT_TRUE(mt::start_fails<mirakuru::TimeoutExpired>(
+        ex,
+        {.says = {"resolving " + name + " took longer than"}, .at_least = 500ms, .under = 1500ms}))
+        << "the name never resolves: start() must time out";
+    EXPECT_EQ(dns_.calls.load(), 1);
+    EXPECT_FALSE(ex.running());
+  }
+
   FakeDns dns_;
   md::BlockingResolver previous_ = nullptr;
 };
@@ -210,13 +222,7 @@ TEST_F(NameLookup, TcpExecutorTimeoutSaysTheNameDidNotResolve) {
   const std::string name = fresh("stuck");
   mirakuru::TcpExecutor ex(mt::fixture("sleeper"), name, port.port(),
                            mirakuru::Options{.timeout = 500ms});
-  // The resolver never answers: start() keeps its deadline anyway.
-  EXPECT_TRUE(mt::start_fails<mirakuru::TimeoutExpired>(
-      ex,
-      {.says = {"resolving " + name + " took longer than"}, .at_least = 500ms, .under = 1500ms}))
-      << "the name never resolves: start() must time out";
-  EXPECT_EQ(dns_.calls.load(), 1);
-  EXPECT_FALSE(ex.running());
+  expect_timeout_naming_the_lookup(ex, name);
 }
 
 // cpp-httplib would look the name up itself, without a bound: the HTTP probe resolves through the
@@ -244,12 +250,7 @@ TEST_F(NameLookup, HttpExecutorTimeoutSaysTheNameDidNotResolve) {
   const std::string name = fresh("stuck-http");
   mirakuru::HttpExecutor ex(mt::fixture("sleeper"), "http://" + name + ":" + port.str() + "/", {},
                             mirakuru::Options{.timeout = 500ms});
-  EXPECT_TRUE(mt::start_fails<mirakuru::TimeoutExpired>(
-      ex,
-      {.says = {"resolving " + name + " took longer than"}, .at_least = 500ms, .under = 1500ms}))
-      << "the name never resolves: start() must time out";
-  EXPECT_EQ(dns_.calls.load(), 1);
-  EXPECT_FALSE(ex.running());
+  expect_timeout_naming_the_lookup(ex, name);
 }
 
 TEST(NameLookupSystem, HttpToLocalhostFindsAServerListeningOnIpv6Only) {

@@ -15,6 +15,7 @@
 
 #include "leak_check.hpp"
 #include "mirakuru/mirakuru.hpp"
+#include "runner_process.hpp"
 #include "test_support.hpp"
 
 namespace mirakuru {
@@ -27,49 +28,22 @@ using faults::Scenario;
 using faults::ms;
 using faults::read_text;
 
-// One mk_fault_runner, its pid files, its guardians and the guardian that supervises it.
-class Runner {
+// One mk_fault_runner and its pid files.
+class Runner : public faults::RunnerProcess {
  public:
   void start(const std::string& mode, std::vector<std::string> flags = {}) {
     std::vector<std::string> argv{MIRAKURU_FAULT_RUNNER, dir_.path().string(), mode};
     argv.insert(argv.end(), flags.begin(), flags.end());
     // exit-leaked leaks its executors on purpose: LeakSanitizer must not turn that into exit 1.
-    exec_ = std::make_unique<OutputExecutor>(
-        argv, "^READY$",
-        Options{.env = {{"ASAN_OPTIONS", "detect_leaks=0"}}, .timeout = 30s, .stop_timeout = 2s});
-    exec_->start();  // a runner that failed throws here, with its output tail
-    pid_ = exec_->pid();
-    supervisor_ = faults::parent_of(pid_);
-    guardians_ = faults::children_of(pid_);
+    launch(std::move(argv), {{"ASAN_OPTIONS", "detect_leaks=0"}});
   }
 
-  pid_t pid() const { return pid_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::string file(const std::string& name) const { return read_text(dir_ / name); }
-  std::size_t guardian_count() const { return guardians_.size(); }
-  OutputExecutor& exec() { return *exec_; }
-
   void track_services(Scenario& s) const { s.track_pid_files(dir_.path()); }
-  void track_guardians(Scenario& s) const {
-    for (pid_t g : guardians_) s.track(g, "guardian");
-  }
-  // Once the runner is dead, whatever survived it is reparented to the runner's supervisor
-  // (a subreaper): every such process is tracked, so expect_gone() reports it.
-  void track_orphans(Scenario& s) const {
-    for (pid_t p : faults::children_of(supervisor_)) {
-      if (p != pid_) s.track(p, "orphan of the runner");
-    }
-  }
-  std::optional<int> wait_exit(std::chrono::milliseconds limit = 20s) { return exec_->wait(limit); }
-  // Reaps the runner (its supervisor keeps it as a zombie until then).
-  void reap() { exec_->kill(); }
 
  private:
   test::TempDir dir_;
-  std::unique_ptr<OutputExecutor> exec_;
-  pid_t pid_ = -1;
-  pid_t supervisor_ = -1;
-  std::vector<pid_t> guardians_;
 };
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

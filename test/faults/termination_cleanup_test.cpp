@@ -17,6 +17,7 @@
 #include "leak_check.hpp"
 #include "mirakuru/mirakuru.hpp"
 #include "process/cleanup_registry.hpp"
+#include "runner_process.hpp"
 #include "test_support.hpp"
 
 namespace mirakuru {
@@ -118,41 +119,25 @@ TEST(CleanupRegistry, FrozenKeepsAreFinalAndAForkOwnsNothing) {
 
 // One mk_termination_runner, started as a service (its guardian, a subreaper, inherits what it
 // would leave), with TEST_TMPDIR inside a private directory so every scratch lands there.
-class TerminationRunner {
+class TerminationRunner : public faults::RunnerProcess {
  public:
   void start(std::vector<std::string> flags = {}) {
     fs::create_directories(tmp_.path() / "files");
     std::vector<std::string> argv{MIRAKURU_TERMINATION_RUNNER, dir().string()};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    exec_ = std::make_unique<OutputExecutor>(
-        argv, "^READY$",
-        Options{.env = {{"TEST_TMPDIR", tmp_.path().string()}, {"MIRAKURU_LOG", "info"}},
-                .timeout = 30s,
-                .stop_timeout = 2s});
-    exec_->start();
-    pid_ = exec_->pid();
-    supervisor_ = faults::parent_of(pid_);
-    guardians_ = faults::children_of(pid_);
+    launch(std::move(argv), {{"TEST_TMPDIR", tmp_.path().string()}, {"MIRAKURU_LOG", "info"}});
   }
   fs::path dir() const { return tmp_.path() / "files"; }
-  pid_t pid() const { return pid_; }
-  OutputExecutor& exec() { return *exec_; }
   void track_services(faults::Scenario& s) const { s.track_pid_files(dir()); }
   // After the runner's death: the guardians are its children, it may die before reaping them
   // (its supervisor then does).
   void track_the_rest(faults::Scenario& s) const {
-    for (pid_t g : guardians_) s.track(g, "guardian");
-    for (pid_t p : faults::children_of(supervisor_)) {
-      if (p != pid_) s.track(p, "orphan of the runner");
-    }
+    track_guardians(s);
+    track_orphans(s);
   }
 
  private:
   test::TempDir tmp_;
-  std::unique_ptr<OutputExecutor> exec_;
-  pid_t pid_ = -1;
-  pid_t supervisor_ = -1;
-  std::vector<pid_t> guardians_;
 };
 
 class TerminationCleanup : public ::testing::TestWithParam<int> {};
