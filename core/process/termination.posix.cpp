@@ -3,7 +3,7 @@
 // The handler itself only writes the siginfo to a self-pipe: stopping services takes locks,
 // allocates and waits, none of which is allowed in signal context. A dedicated thread, created
 // at install time with every signal blocked, reads the pipe, stops everything through the
-// registry, removes the registered scratch directories (cleanup_registry.hpp: the re-raise ends
+// registry, removes the registered scratch directories (termination_dirs.hpp: the re-raise ends
 // the runner before any destructor could), chains the previous handler, then re-raises the
 // signal with SIG_DFL.
 #include <fcntl.h>
@@ -21,9 +21,9 @@
 
 #include "mirakuru/cleanup.hpp"
 #include "mirakuru/errors.hpp"
-#include "process/cleanup_registry.hpp"
+#include "process/termination_dirs.hpp"
 #include "process/log.hpp"
-#include "process/registry.hpp"
+#include "process/live_processes.hpp"
 
 namespace mirakuru {
 namespace {

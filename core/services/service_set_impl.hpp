@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "mirakuru/service_set.hpp"
-#include "process/cleanup_registry.hpp"
+#include "process/termination_dirs.hpp"
 #include "services/graph.hpp"
 #include "services/ports.hpp"
 #include "services/resolve.hpp"

@@ -1,6 +1,6 @@
 // Host name resolution for the TCP/HTTP probes is bounded in time: numeric hosts and localhost
 // need no lookup, names are looked up on a worker thread the check stops waiting for.
-#include "probes/name_lookup.hpp"
+#include "executors/name_lookup.hpp"
 
 #include <gtest/gtest.h>
 #include <netdb.h>
@@ -16,7 +16,7 @@
 #include "executor_test_support.hpp"
 #include "mirakuru/executors.hpp"
 #include "mirakuru/probe.hpp"
-#include "probes/tcp_connect.hpp"
+#include "executors/tcp_connect.hpp"
 #include "start_failure.hpp"
 #include "test_support.hpp"
 

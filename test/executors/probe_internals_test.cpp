@@ -8,11 +8,11 @@
 #include <stdexcept>
 
 #include "executor_test_support.hpp"
-#include "probes/backoff.hpp"
-#include "probes/messages.hpp"
-#include "probes/regex_literal.hpp"
-#include "probes/tcp_connect.hpp"
-#include "probes/url.hpp"
+#include "executors/backoff.hpp"
+#include "executors/messages.hpp"
+#include "executors/regex_literal.hpp"
+#include "executors/tcp_connect.hpp"
+#include "executors/url.hpp"
 
 namespace {
 

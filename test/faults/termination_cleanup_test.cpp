@@ -1,6 +1,6 @@
 // The termination handler removes the temporary directories of live service sets: the runner
 // dies of the re-raised signal before any destructor could. First the registry behind it
-// (process/cleanup_registry.hpp) alone, then runners (mk_termination_runner) interrupted for
+// (process/termination_dirs.hpp) alone, then runners (mk_termination_runner) interrupted for
 // real, each started as a mirakuru service so that anything it leaves behind is seen.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,7 +16,7 @@
 
 #include "leak_check.hpp"
 #include "mirakuru/mirakuru.hpp"
-#include "process/cleanup_registry.hpp"
+#include "process/termination_dirs.hpp"
 #include "runner_process.hpp"
 #include "test_support.hpp"
 

@@ -1,4 +1,4 @@
-#include "probes/regex_literal.hpp"
+#include "executors/regex_literal.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -6,7 +6,7 @@
 
 #include "mirakuru/probe.hpp"
 #include "mirakuru/simple_executor.hpp"
-#include "probes/messages.hpp"
+#include "executors/messages.hpp"
 
 namespace mirakuru {
 

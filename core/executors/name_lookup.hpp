@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "probes/tcp_connect.hpp"
+#include "executors/tcp_connect.hpp"
 
 namespace mirakuru::detail {
 

@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "mirakuru/probe.hpp"
-#include "probes/messages.hpp"
+#include "executors/messages.hpp"
 
 namespace mirakuru {
 

@@ -1,5 +1,5 @@
 // Host name lookups on worker threads that callers can stop waiting for.
-#include "probes/name_lookup.hpp"
+#include "executors/name_lookup.hpp"
 
 #include <pthread.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 #include <thread>
 #include <utility>
 
-#include "probes/messages.hpp"
+#include "executors/messages.hpp"
 #include "process/fork_local.hpp"
 
 namespace mirakuru::detail {

@@ -1,4 +1,4 @@
-#include "probes/messages.hpp"
+#include "executors/messages.hpp"
 
 #include <cctype>
 #include <csignal>

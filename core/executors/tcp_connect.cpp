@@ -1,4 +1,4 @@
-#include "probes/tcp_connect.hpp"
+#include "executors/tcp_connect.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "probes/messages.hpp"
-#include "probes/name_lookup.hpp"
+#include "executors/messages.hpp"
+#include "executors/name_lookup.hpp"
 
 namespace mirakuru::detail {
 

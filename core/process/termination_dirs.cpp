@@ -1,4 +1,4 @@
-#include "process/cleanup_registry.hpp"
+#include "process/termination_dirs.hpp"
 
 #include <unistd.h>
 

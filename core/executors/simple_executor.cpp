@@ -14,7 +14,7 @@
 #include "process/log.hpp"
 #include "process/process.hpp"
 #include "process/pump.hpp"
-#include "process/registry.hpp"
+#include "process/live_processes.hpp"
 
 namespace mirakuru {
 

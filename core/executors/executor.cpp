@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "probes/backoff.hpp"
-#include "probes/messages.hpp"
+#include "executors/backoff.hpp"
+#include "executors/messages.hpp"
 #include "process/log.hpp"
 
 namespace mirakuru {

@@ -1,4 +1,4 @@
-#include "process/registry.hpp"
+#include "process/live_processes.hpp"
 
 #include <pthread.h>
 #include <signal.h>

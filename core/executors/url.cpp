@@ -1,4 +1,4 @@
-#include "probes/url.hpp"
+#include "executors/url.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -4,7 +4,7 @@
 #include <cerrno>
 
 #include "mirakuru/probe.hpp"
-#include "probes/messages.hpp"
+#include "executors/messages.hpp"
 
 namespace mirakuru {
 

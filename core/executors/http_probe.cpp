@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "mirakuru/probe.hpp"
-#include "probes/tcp_connect.hpp"
-#include "probes/url.hpp"
+#include "executors/tcp_connect.hpp"
+#include "executors/url.hpp"
 
 namespace mirakuru {
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "mirakuru/probe.hpp"
-#include "probes/messages.hpp"
-#include "probes/regex_literal.hpp"
+#include "executors/messages.hpp"
+#include "executors/regex_literal.hpp"
 
 namespace mirakuru {
 

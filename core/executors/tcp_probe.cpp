@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "mirakuru/probe.hpp"
-#include "probes/tcp_connect.hpp"
+#include "executors/tcp_connect.hpp"
 
 namespace mirakuru {
 
