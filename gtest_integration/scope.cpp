@@ -1,10 +1,13 @@
 #include "scope.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "death_test.hpp"
+#include "mirakuru/cleanup.hpp"
 #include "report.hpp"
 #include "watcher.hpp"
 
@@ -32,6 +35,18 @@ std::string log_paths(const ServiceSet& set) {
     }
   }
   return out;
+}
+
+// The termination handler is stopping every service: their exits are its doing, not deaths.
+// Returns the one message that says so (once per run), or "" when not interrupted.
+std::string interruption(const std::string& when) {
+  static std::atomic<bool> reported{false};
+  const int sig = mirakuru::termination_signal();
+  if (sig == 0 || reported.exchange(true)) return {};
+  std::string signal = mirakuru::describe_returncode(-sig);  // "was killed by signal 2 (SIGINT)"
+  signal.erase(0, std::min(signal.size(), signal.find("signal")));
+  return "mirakuru: the run was interrupted by " + signal + " " + when +
+         ": the services are being stopped, and the runner then ends with that signal.\n";
 }
 
 }  // namespace
@@ -200,6 +215,8 @@ std::string Scope::stop_owned() noexcept {
   } catch (...) {
     error = "mirakuru: stopping the services of " + label_ + " failed: unknown exception";
   }
+  // Stopped by the termination handler (which the tests were told about): no failure of stop().
+  if (mirakuru::termination_signal() != 0) error.clear();
   // Destroyed now, while the core is surely alive (its destructor also removes the set's
   // directories); a given set is kept while another SetUp may follow.
   if (factory_ || (level_ == Level::Environment && last_environment_teardown())) set_.reset();
@@ -227,6 +244,10 @@ ServiceSet& Scope::services() {
     why = "nothing was started: no test of this run (shard, --gtest_filter) needed them";
   } else if (!error_.empty()) {
     why = error_;
+  } else if (level_ == Level::Test && label_.empty()) {
+    why =
+        "ServiceTest::SetUp() was not called; a fixture that overrides SetUp() must call "
+        "ServiceTest::SetUp() first (and ServiceTest::TearDown() last in TearDown())";
   } else {
     why = "they run only between the scope's SetUp and TearDown";
   }
@@ -252,6 +273,11 @@ void Scope::record_properties() {
 std::vector<std::string> Scope::take_deaths(const std::string& when) {
   std::vector<std::string> deaths;
   if (!started_ || !set_ || attached_) return deaths;
+  if (mirakuru::termination_signal() != 0) {
+    std::string message = interruption(when);
+    if (!message.empty()) deaths.push_back(std::move(message));
+    return deaths;
+  }
   for (const auto& name : set_->names()) {
     const SimpleExecutor& ex = std::as_const(*set_).executor(name);
     pid_t pid = ex.pid();

@@ -133,6 +133,8 @@ TEST_F(GtestLayerRunner, ServiceFailingToStartFailsTheRunAndLeavesNothing) {
   EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] Consumer.PrintsPid"));
   EXPECT_THAT(r.output, HasSubstr("did not run: the services of global ServiceEnvironment #0"));
   EXPECT_THAT(r.output, Not(HasSubstr("[  SKIPPED ]")));
+  // One clear failure per test: no "Skipped" part result printed under it as well.
+  EXPECT_THAT(r.output, Not(HasSubstr("Skipped")));
   ASSERT_EQ(markers(marker_dir_, "alpha").size(), 1u);
   EXPECT_TRUE(markers(marker_dir_, "alpha")[0].stopped());  // stopped by the layer, not killed
   ExpectAllStopped(/*clean=*/false);                        // beta exited by itself
@@ -146,6 +148,9 @@ TEST_F(GtestLayerRunner, FixturesFailingToStartFailEachTest) {
   EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] FailingPerTest.Body"));
   EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] MissingFile.Body"));
   EXPECT_THAT(r.output, HasSubstr("/nonexistent/mirakuru/services.json"));
+  EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] ForgetsBaseSetUp.UsesServices"));
+  EXPECT_THAT(r.output, HasSubstr("ServiceTest::SetUp() was not called; a fixture that overrides "
+                                  "SetUp() must call ServiceTest::SetUp() first"));
   EXPECT_THAT(r.output, HasSubstr("[       OK ] Unaffected.Passes"));
   EXPECT_THAT(r.output, HasSubstr("failing on purpose with exit code 3"));
   EXPECT_THAT(r.output, Not(HasSubstr("BODY RAN")));
@@ -314,6 +319,25 @@ TEST_F(GtestLayerRunner, SigintStopsTheServicesGracefully) {
   ExpectAllStopped(/*clean=*/true, /*dirs_removed=*/false);
 }
 
+TEST_F(GtestLayerRunner, SigintDuringATestIsReportedAsTheInterruption) {
+  // beta takes 1.5 s to stop: the runner outlives alpha long enough for the test waiting on
+  // alpha to end and be judged while the handler still works.
+  auto config = two_servers(marker_dir_.string());
+  auto& beta = config["services"]["beta"]["command"];
+  beta.push_back("--stop-delay-ms");
+  beta.push_back("1500");
+  auto slow = write_config(dir_.path(), config, "slow.json");
+  auto r = Run(
+      {kConsumer, "--mirakuru_services=" + slow.string(), "--gtest_filter=Waiter.OutlivesAlpha"},
+      {{"GT_OUTLIVE", "1"}}, std::chrono::seconds(60), "GT_WAITING", SIGINT);
+  EXPECT_EQ(r.exit_code, -SIGINT) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("GT_ALPHA_ENDED 0"));  // the test ended before the runner
+  EXPECT_THAT(r.output, HasSubstr("mirakuru: the run was interrupted by signal 2 (SIGINT) during "
+                                  "test Waiter.OutlivesAlpha"));
+  EXPECT_THAT(r.output, Not(HasSubstr("exited with code")));  // no service is blamed
+  ExpectAllStopped(/*clean=*/true, /*dirs_removed=*/false);
+}
+
 TEST_F(GtestLayerRunner, HelpMentionsTheServicesFlag) {
   auto r = Run({kConsumer, "--help"});
   EXPECT_EQ(r.exit_code, 0) << Show(r);
@@ -325,6 +349,15 @@ TEST_F(GtestLayerRunner, MalformedFlagIsAnError) {
   auto r = Run({kConsumer, "--mirakuru_services="});
   EXPECT_EQ(r.exit_code, 1) << Show(r);
   EXPECT_THAT(r.output, HasSubstr("--mirakuru_services needs a file"));
+}
+
+TEST_F(GtestLayerRunner, MistypedFlagIsAnErrorListingTheKnownOnes) {
+  auto r = Run({kConsumer, "--mirakuru_service=" + config_.string()});
+  EXPECT_EQ(r.exit_code, 1) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("error: unknown flag --mirakuru_service; the known ones are "
+                                  "--mirakuru_services=FILE, --mirakuru_log_tail=N"));
+  EXPECT_THAT(r.output, Not(HasSubstr("[ RUN      ]")));  // no test ran without its services
+  EXPECT_TRUE(markers(marker_dir_).empty());
 }
 
 TEST_F(GtestLayerRunner, CtestJ8OverADiscoveredSuiteWithAutoPorts) {

@@ -1,4 +1,5 @@
 // The GoogleTest layer's pure helpers: output tails, exit descriptions, gtest_main's flags.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -105,13 +106,26 @@ TEST(GtMainFlags, MalformedValuesAreErrors) {
   EXPECT_TRUE(flags.service_files.empty());
 }
 
-TEST(GtMainFlags, OtherFlagsWithTheSamePrefixAreLeftAlone) {
-  Argv a({"prog", "--mirakuru_services_extra=1", "--help"});
+TEST(GtMainFlags, OtherFlagsAreLeftAlone) {
+  Argv a({"prog", "--gtest_brief=1", "--mirakuru", "--help"});
   auto flags = take_main_flags(a.argc, a.pointers.data(), nullptr);
   EXPECT_TRUE(flags.service_files.empty());
   EXPECT_TRUE(flags.errors.empty());
   EXPECT_TRUE(flags.help);
-  EXPECT_EQ(a.rest(), (std::vector<std::string>{"prog", "--mirakuru_services_extra=1", "--help"}));
+  EXPECT_EQ(a.rest(),
+            (std::vector<std::string>{"prog", "--gtest_brief=1", "--mirakuru", "--help"}));
+}
+
+TEST(GtMainFlags, UnknownMirakuruFlagsAreErrorsListingTheKnownOnes) {
+  Argv a({"prog", "--mirakuru_service=/a.json", "--mirakuru_services_extra", "--gtest_brief=1"});
+  auto flags = take_main_flags(a.argc, a.pointers.data(), nullptr);
+  EXPECT_TRUE(flags.service_files.empty());
+  ASSERT_EQ(flags.errors.size(), 2u);
+  EXPECT_EQ(flags.errors[0],
+            "unknown flag --mirakuru_service; the known ones are --mirakuru_services=FILE, "
+            "--mirakuru_log_tail=N (see --help)");
+  EXPECT_THAT(flags.errors[1], ::testing::StartsWith("unknown flag --mirakuru_services_extra;"));
+  EXPECT_EQ(a.rest(), (std::vector<std::string>{"prog", "--gtest_brief=1"}));
 }
 
 }  // namespace
