@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "death_test.hpp"
+#include "logs.hpp"
 #include "mirakuru/cleanup.hpp"
 #include "report.hpp"
 #include "watcher.hpp"
@@ -25,15 +26,21 @@ std::string property_key(const std::string& service, const char* what) {
   return key;
 }
 
-std::string log_paths(const ServiceSet& set) {
-  std::string out;
+ServiceLogs logs_of(const ServiceSet& set) {
+  ServiceLogs logs;
   for (const auto& name : set.names()) {
     try {
-      out += "  " + name + ": " + set.log_file(name).string() + "\n";
+      logs.emplace_back(name, set.log_file(name));
     } catch (const std::exception&) {
       // A service without a log file has nothing to point at.
     }
   }
+  return logs;
+}
+
+std::string log_paths(const ServiceSet& set) {
+  std::string out;
+  for (const auto& [name, file] : logs_of(set)) out += "  " + name + ": " + file.string() + "\n";
   return out;
 }
 
@@ -157,7 +164,7 @@ std::string Scope::set_up(std::string label) {
   return {};
 }
 
-std::string Scope::tear_down() {
+std::string Scope::tear_down(bool tests_failed) {
   unwatch(this);
   start_failed_ = false;
   if (attached_) {
@@ -182,7 +189,10 @@ std::string Scope::tear_down() {
   } catch (const std::exception&) {
     // A stale entry is ignored by children (they check the publisher's pid).
   }
+  const ServiceLogs logs = logs_of(*set_);
   std::string stop_error = stop_owned();
+  print(finish_logs(logs, tests_failed || !deaths.empty() || !stop_error.empty(), keep_logs(),
+                    label_));
   if (deaths.empty()) return stop_error;
   if (deaths.back() == '\n') deaths.pop_back();
   return stop_error.empty() ? deaths : deaths + "\n" + stop_error;

@@ -21,6 +21,7 @@ using mirakuru::gtest_test::write_config;
 using mirakuru::test::gone_within;
 using mirakuru::test::TempDir;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 
 const std::string kConsumer = GT_MAIN_CONSUMER;
@@ -66,6 +67,15 @@ class GtestLayerRunner : public ::testing::Test {
     return run(argv, env, timeout, signal_when, sig);
   }
 
+  // The service logs a run left in its log directory (MIRAKURU_KEEP_LOGS decides).
+  std::vector<std::string> Logs() const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / "logs")) {
+      names.push_back(entry.path().filename().string());
+    }
+    return names;
+  }
+
   static std::string Show(const RunResult& r) {
     return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
            ", output:\n" + r.output;
@@ -98,6 +108,17 @@ TEST_F(GtestLayerRunner, MainWithServicesFlag) {
   EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
   EXPECT_EQ(markers(marker_dir_, "beta").size(), 1u);
   ExpectAllStopped();
+  EXPECT_THAT(Logs(), IsEmpty());  // every test passed: MIRAKURU_KEEP_LOGS=failed removed them
+  EXPECT_THAT(r.output, Not(HasSubstr("are kept")));
+}
+
+TEST_F(GtestLayerRunner, KeepLogsAlwaysKeepsThoseOfAPassingRun) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(), "--gtest_filter=Consumer.*"},
+               {{"MIRAKURU_KEEP_LOGS", "always"}});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_EQ(Logs().size(), 2u);
+  EXPECT_THAT(r.output, HasSubstr("the logs of global ServiceEnvironment #0 are kept "
+                                  "(MIRAKURU_KEEP_LOGS=always):\n  alpha: "));
 }
 
 TEST_F(GtestLayerRunner, MainWithServicesFlagAsTwoArguments) {
@@ -223,6 +244,11 @@ TEST_F(GtestLayerRunner, ServiceKilledMidTestFailsThatTestNamingIt) {
   EXPECT_THAT(r.output, HasSubstr("gt_server alpha listening on"));  // its output tail
   EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] Killer.KillsAlpha"));
   EXPECT_THAT(r.output, HasSubstr("[ mirakuru ] service 'beta'"));  // log tails of the others
+  // A test failed: the logs stay, and the run says where.
+  ASSERT_EQ(Logs().size(), 2u);
+  EXPECT_THAT(r.output, HasSubstr("the logs of global ServiceEnvironment #0 are kept "
+                                  "(MIRAKURU_KEEP_LOGS=failed, a test failed):\n"));
+  for (const auto& log : Logs()) EXPECT_THAT(r.output, HasSubstr(log));
   auto beta = markers(marker_dir_, "beta");
   ASSERT_EQ(beta.size(), 1u);
   EXPECT_TRUE(beta[0].stopped());
@@ -269,6 +295,7 @@ TEST_F(GtestLayerRunner, SuiteAndTestPropertiesLandOnTheirElements) {
       EXPECT_TRUE(test.contains("mirakuru.alpha.log")) << test["name"];
     }
   }
+  EXPECT_THAT(Logs(), IsEmpty());  // suites and tests that passed leave no log behind
 }
 
 TEST_F(GtestLayerRunner, DeathTestsThreadsafeStyleStartNothingInTheChild) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "logs.hpp"
 #include "main_flags.hpp"
 #include "report.hpp"
 #include "test_support.hpp"
@@ -127,5 +128,50 @@ TEST(GtMainFlags, UnknownMirakuruFlagsAreErrorsListingTheKnownOnes) {
   EXPECT_THAT(flags.errors[1], ::testing::StartsWith("unknown flag --mirakuru_services_extra;"));
   EXPECT_EQ(a.rest(), (std::vector<std::string>{"prog", "--gtest_brief=1"}));
 }
+
+namespace keep {
+using mirakuru::gtest::detail::finish_logs;
+using mirakuru::gtest::detail::KeepLogs;
+using mirakuru::gtest::detail::ServiceLogs;
+
+// a.log has output, b.log is empty, c's log was never written.
+struct Logs {
+  Logs() {
+    std::ofstream(a) << "ready\n";
+    std::ofstream{b};
+  }
+  mirakuru::test::TempDir dir;
+  std::filesystem::path a = dir.path() / "a.log", b = dir.path() / "b.log";
+  ServiceLogs logs{{"a", a}, {"b", b}, {"c", dir.path() / "c.log"}};
+};
+
+TEST(GtKeepLogs, FailedKeepsTheNonEmptyLogsOfAFailedScope) {
+  Logs l;
+  EXPECT_EQ(finish_logs(l.logs, true, KeepLogs::Failed, "test T"),
+            "[ mirakuru ] the logs of test T are kept (MIRAKURU_KEEP_LOGS=failed, a test "
+            "failed):\n  a: " +
+                l.a.string() + "\n");
+  EXPECT_TRUE(std::filesystem::exists(l.a));
+  EXPECT_FALSE(std::filesystem::exists(l.b));  // empty logs are not left around
+}
+
+TEST(GtKeepLogs, FailedRemovesTheLogsOfAScopeThatPassed) {
+  Logs l;
+  EXPECT_EQ(finish_logs(l.logs, false, KeepLogs::Failed, "test T"), "");
+  EXPECT_FALSE(std::filesystem::exists(l.a));
+  EXPECT_FALSE(std::filesystem::exists(l.b));
+}
+
+TEST(GtKeepLogs, AlwaysKeepsEveryLogAndNeverNone) {
+  Logs l;
+  EXPECT_THAT(finish_logs(l.logs, false, KeepLogs::Always, "test T"),
+              ::testing::HasSubstr("(MIRAKURU_KEEP_LOGS=always):\n  a: "));
+  EXPECT_TRUE(std::filesystem::exists(l.a));
+  EXPECT_TRUE(std::filesystem::exists(l.b));
+  EXPECT_EQ(finish_logs(l.logs, true, KeepLogs::Never, "test T"), "");
+  EXPECT_FALSE(std::filesystem::exists(l.a));
+  EXPECT_FALSE(std::filesystem::exists(l.b));
+}
+}  // namespace keep
 
 }  // namespace
