@@ -1,5 +1,5 @@
 # How mirakuru finds its dependencies. System packages first (Debian: libgtest-dev libgmock-dev
-# libcpp-httplib-dev libspdlog-dev nlohmann-json3-dev); a pinned FetchContent fallback only for
+# libcpp-httplib-dev libspdlog-dev nlohmann-json3-dev libre2-dev); a pinned FetchContent fallback only for
 # systems that lack them, and only when MIRAKURU_FETCH_DEPS is on.
 include(FetchContent)
 find_package(Threads REQUIRED)
@@ -22,6 +22,7 @@ FetchContent_Declare(nlohmann_json URL
   https://github.com/nlohmann/json/releases/download/v3.11.2/json.tar.xz)
 FetchContent_Declare(httplib GIT_REPOSITORY https://github.com/yhirose/cpp-httplib.git
                      GIT_TAG v0.11.4)
+FetchContent_Declare(re2 GIT_REPOSITORY https://github.com/google/re2.git GIT_TAG 2022-06-01)
 FetchContent_Declare(GTest GIT_REPOSITORY https://github.com/google/googletest.git
                      GIT_TAG release-1.12.1)
 
@@ -51,6 +52,30 @@ else()
     mirakuru_dependency(httplib httplib::httplib libcpp-httplib-dev)
     # The pinned copy is header-only: nothing to link after the build.
     set(MIRAKURU_HTTPLIB_LINK $<BUILD_INTERFACE:httplib::httplib>)
+  endif()
+endif()
+# RE2 (banners and every regex matched against service output): Debian ships it with pkg-config
+# only; its own CMake package where a system has one. Linked privately, like cpp-httplib.
+find_package(re2 CONFIG QUIET)
+if(TARGET re2::re2)
+  set(MIRAKURU_RE2_LINK re2::re2)
+  string(APPEND MIRAKURU_STATIC_DEPENDENCIES "  find_dependency(re2 CONFIG)\n")
+else()
+  find_package(PkgConfig QUIET)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(MIRAKURU_RE2 QUIET IMPORTED_TARGET re2)
+  endif()
+  if(TARGET PkgConfig::MIRAKURU_RE2)
+    add_library(re2::re2 ALIAS PkgConfig::MIRAKURU_RE2)
+    set(MIRAKURU_RE2_LINK PkgConfig::MIRAKURU_RE2)
+    string(APPEND MIRAKURU_STATIC_DEPENDENCIES "  find_dependency(PkgConfig)\n"
+           "  pkg_check_modules(MIRAKURU_RE2 REQUIRED QUIET IMPORTED_TARGET re2)\n")
+  else()
+    set(RE2_BUILD_TESTING OFF CACHE BOOL "" FORCE)
+    mirakuru_dependency(re2 re2::re2 libre2-dev)
+    # The pinned copy is built here: a shared libmirakuru holds it; a static one is for this
+    # build tree only (install the system's libre2 for a static package).
+    set(MIRAKURU_RE2_LINK $<BUILD_INTERFACE:re2::re2>)
   endif()
 endif()
 find_package(GTest QUIET)
