@@ -18,6 +18,9 @@
 #include "services/spec.hpp"
 
 namespace mirakuru {
+namespace detail {
+class KeeperLease;  // core/cli/keeper_lease.hpp
+}  // namespace detail
 
 struct ServiceSet::Impl {
   ~Impl();  // stops what runs (only in the owning process) and removes the scratch directory
@@ -39,6 +42,8 @@ struct ServiceSet::Impl {
   // the directory itself: the runner may be interrupted during that stop.
   detail::CleanupRegistration scratch_cleanup;
   std::mutex mutex;  // endpoints/resolved while start() may re-port
+  // attach_running(): the lease on the keeper that runs the services (null otherwise).
+  std::shared_ptr<detail::KeeperLease> keeper;
 
   std::size_t index(const std::string& name) const;  // std::out_of_range naming the services
   const detail::ServiceEndpoint& endpoint(const std::string& name) const;
