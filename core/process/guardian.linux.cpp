@@ -228,11 +228,22 @@ class Guardian {
         write_all(status_fd_, &exited, sizeof exited);
       }
     }
+    // A child that dies after the list was read has its own children re-parented to us after
+    // that read: only a fresh read shows them. So read again after every reap, and trust only
+    // a pass that reaped nothing (between reaps the kernel's list only grows).
     int others = 0;
-    const bool listed = for_each_child([&](pid_t child) {
-      if (child == leader_) return;
-      if (::waitpid(child, nullptr, WNOHANG) == 0) ++others;
-    });
+    int reaped = 0;
+    bool listed = true;
+    do {
+      others = 0;
+      reaped = 0;
+      listed = for_each_child([&](pid_t child) {
+        if (child == leader_) return;
+        const pid_t r = ::waitpid(child, nullptr, WNOHANG);
+        if (r == 0) ++others;
+        if (r == child) ++reaped;
+      });
+    } while (listed && reaped > 0);
     if (!listed) {
       // No children list: reap whatever else has exited, leaving the leader for last.
       siginfo_t info{};
@@ -319,6 +330,16 @@ class Guardian {
     while (::waitpid(leader_, &status, 0) < 0 && errno == EINTR) {
     }
     leader_reaped_ = true;
+    // The guardian never finishes while it has a child: whatever the kernel still counts (it
+    // cannot, after the loop above — this is the guarantee, not the plan) is killed and reaped
+    // until waitpid() says there is none (ECHILD).
+    for (;;) {
+      const pid_t r = ::waitpid(-1, nullptr, WNOHANG);
+      if (r > 0 || (r < 0 && errno == EINTR)) continue;
+      if (r < 0) break;
+      signal_all(SIGKILL, /*only_new=*/false);
+      wait_child(10);
+    }
     const GuardianMessage done{GuardianMessage::kDone, returncode_, escalated ? 1 : 0, 0};
     write_all(status_fd_, &done, sizeof done);
     ::_exit(0);

@@ -7,6 +7,7 @@
 
 #include "mirakuru/executors.hpp"
 #include "services/json_reader.hpp"
+#include "services/shell_script.hpp"
 #include "services/template.hpp"
 
 namespace mirakuru::detail {
@@ -136,9 +137,8 @@ class Resolution {
         endpoint_(endpoints[self]),
         scope_(set, endpoints, self) {}
 
-  std::string text(const Text& t, bool quote = false) {
-    return expand(
-        t.value, t.path, [&](const std::string& n) { return scope_.resolve(n, t.path); }, quote);
+  std::string text(const Text& t) {
+    return expand(t.value, t.path, [&](const std::string& n) { return scope_.resolve(n, t.path); });
   }
 
   std::filesystem::path path(const Text& t, const std::filesystem::path& base) {
@@ -149,7 +149,8 @@ class Resolution {
   // Relative programs ("./server") are found next to the JSON file; bare names use PATH.
   Command command(const CommandSpec& c) {
     if (c.is_line && spec_.options.shell) {
-      std::string script = text(c.args[0], /*quote=*/true);
+      std::string script = shell_script(
+          c.args[0].value, c.path, [&](const std::string& n) { return scope_.resolve(n, c.path); });
       try {
         return Command(script);  // keeps the line verbatim for messages
       } catch (const std::invalid_argument&) {

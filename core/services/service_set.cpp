@@ -44,10 +44,11 @@ void reject_duplicate_ports(const SetSpec& spec) {
   }
 }
 
-// Service directories are named after the service, cut short so socket paths still fit.
+// Service directories are named after the service, cut short so socket paths still fit. A cut
+// name ends in ".INDEX": '.' is not allowed in service names, so it is no other service's name.
 std::string tmpdir_name(const std::string& service, std::size_t index) {
   if (service.size() <= 24) return service;
-  return service.substr(0, 20) + "-" + std::to_string(index);
+  return service.substr(0, 20) + "." + std::to_string(index);
 }
 
 void assign_ports(ServiceSet::Impl& impl, std::size_t i) {

@@ -1,5 +1,6 @@
 #include "services/template.hpp"
 
+#include <optional>
 #include <stdexcept>
 
 #include "mirakuru/command.hpp"
@@ -45,25 +46,32 @@ std::vector<TemplatePiece> parse_template(std::string_view text, const std::stri
   return pieces;
 }
 
-std::string expand(std::string_view text, const std::string& path, const Resolver& resolve,
-                   bool quote) {
+std::string expand(std::string_view text, const std::string& path, const Resolver& resolve) {
   std::string out;
   for (const auto& piece : parse_template(text, path)) {
-    if (!piece.variable) {
-      out += piece.text;
-    } else if (quote) {
-      out += shell_quote(resolve(piece.text));
-    } else {
-      out += resolve(piece.text);
-    }
+    out += piece.variable ? resolve(piece.text) : piece.text;
   }
   return out;
 }
 
 namespace {
 
-// Stands for variable number N while the line is split: no shell meaning, never typed by users.
+// While the line is split, variable number N stands as kMark N kMark: no shell meaning, so the
+// splitter moves it whole into its word. Input may hold kMark bytes too, so each of those is
+// written as kMark 'L' kMark first: every kMark in the split words then opens one of our
+// tokens, and no input can forge one.
 constexpr char kMark = '\x01';
+constexpr char kLiteral = 'L';
+
+void encode_text(std::string_view text, std::string& out) {
+  for (char c : text) {
+    if (c == kMark) {
+      out += kMark;
+      out += kLiteral;
+    }
+    out += c;
+  }
+}
 
 }  // namespace
 
@@ -77,7 +85,7 @@ std::vector<std::string> expand_command_line(std::string_view text, const std::s
       encoded += kMark + std::to_string(names.size()) + kMark;
       names.push_back(&piece.text);
     } else {
-      encoded += piece.text;
+      encode_text(piece.text, encoded);
     }
   }
   std::vector<std::string> words;
@@ -86,8 +94,7 @@ std::vector<std::string> expand_command_line(std::string_view text, const std::s
   } catch (const std::invalid_argument& e) {
     config_error(path, std::string("cannot split the command line: ") + e.what());
   }
-  std::vector<std::string> values(names.size());
-  std::vector<bool> resolved(names.size(), false);
+  std::vector<std::optional<std::string>> values(names.size());
   for (auto& word : words) {
     if (word.find(kMark) == std::string::npos) continue;
     std::string out;
@@ -97,13 +104,15 @@ std::vector<std::string> expand_command_line(std::string_view text, const std::s
         continue;
       }
       const std::size_t end = word.find(kMark, i + 1);
-      const std::size_t n = std::stoul(word.substr(i + 1, end - i - 1));
-      if (!resolved[n]) {
-        values[n] = resolve(*names[n]);
-        resolved[n] = true;
-      }
-      out += values[n];
+      const std::string token = word.substr(i + 1, end - i - 1);
       i = end;
+      if (token == std::string(1, kLiteral)) {
+        out += kMark;
+        continue;
+      }
+      const std::size_t n = std::stoul(token);  // our own digits: see encode_text()
+      if (!values.at(n)) values[n] = resolve(*names[n]);
+      out += *values[n];
     }
     word = std::move(out);
   }

@@ -22,9 +22,8 @@ std::vector<TemplatePiece> parse_template(std::string_view text, const std::stri
 // Returns the value of one variable (the text between the braces); throws ConfigError.
 using Resolver = std::function<std::string(const std::string& name)>;
 
-// Substitutes every variable; with `quote`, each value is shell-quoted (for `"shell": true`).
-std::string expand(std::string_view text, const std::string& path, const Resolver& resolve,
-                   bool quote = false);
+// Substitutes every variable (`"shell": true` commands use shell_script() instead).
+std::string expand(std::string_view text, const std::string& path, const Resolver& resolve);
 
 // A command string: split like a shell first (quotes, backslashes), then each variable is
 // substituted inside its word, so a value holding spaces stays one argument.

@@ -14,6 +14,8 @@
 //                <running|stopped>" (whether the parent's services survived), then waits
 //   set          instead of the services above: a ServiceSet of two TCP services on "auto"
 //                ports (ports in DIR/ports), then waits like `wait`
+//   tree         instead of the services above: one mk_setsid_tree (3 levels of setsid'd
+//                SIGTERM-ignorers, 5 wide; their pids in DIR/tree-*.pid), then waits like `wait`
 // --handler  calls mirakuru::install_termination_handler() first.
 // --chain    installs, before that, a SIGINT/SIGTERM handler that writes DIR/chained:
 //            "after-stop" when the graceful service had already been stopped, else "before-stop".
@@ -184,6 +186,12 @@ void fork_and_interrupt_copy(const std::filesystem::path& dir,
   for (;;) ::pause();
 }
 
+[[noreturn]] void ready_then_wait() {
+  std::printf("READY\n");
+  std::fflush(stdout);
+  wait_for_signals();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -228,15 +236,17 @@ int main(int argc, char** argv) {
   try {
     if (mode == "guardian-killed") {
       kill_own_guardian(dir);
-      std::printf("READY\n");
-      std::fflush(stdout);
-      wait_for_signals();
+      ready_then_wait();
     }
     if (mode == "set") {
       [[maybe_unused]] const auto set = start_set(dir);  // lives until the runner dies
-      std::printf("READY\n");
-      std::fflush(stdout);
-      wait_for_signals();
+      ready_then_wait();
+    }
+    if (mode == "tree") {
+      mirakuru::OutputExecutor tree({fixture("setsid_tree"), dir.string()}, "^READY$",
+                                    {.timeout = 30s});
+      tree.start();  // lives until the runner dies
+      ready_then_wait();
     }
     auto services = start_services(dir, slow_stop);
     if (mode == "fork-sigint") {

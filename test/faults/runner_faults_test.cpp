@@ -13,9 +13,9 @@
 #include <sstream>
 #include <thread>
 
+#include "fault_runner_rows.hpp"
 #include "leak_check.hpp"
 #include "mirakuru/mirakuru.hpp"
-#include "runner_process.hpp"
 #include "test_support.hpp"
 
 namespace mirakuru {
@@ -28,58 +28,9 @@ using faults::Scenario;
 using faults::ms;
 using faults::read_text;
 
-// One mk_fault_runner and its pid files.
-class Runner : public faults::RunnerProcess {
- public:
-  void start(const std::string& mode, std::vector<std::string> flags = {}) {
-    std::vector<std::string> argv{MIRAKURU_FAULT_RUNNER, dir_.path().string(), mode};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    // exit-leaked leaks its executors on purpose: LeakSanitizer must not turn that into exit 1.
-    launch(std::move(argv), {{"ASAN_OPTIONS", "detect_leaks=0"}});
-  }
-
-  const std::filesystem::path& dir() const { return dir_.path(); }
-  std::string file(const std::string& name) const { return read_text(dir_ / name); }
-  void track_services(Scenario& s) const { s.track_pid_files(dir_.path()); }
-
- private:
-  test::TempDir dir_;
-};
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;  // sanitizers catch SIGSEGV and exit with their own status
-#else
-constexpr bool kSanitized = false;
-#endif
-
-// The runner dies without running any cleanup code: every service and daemon goes within a
-// second of its death (guardians see their control pipe close). `killed_at`: when the test
-// killed it; unset when the runner ended itself (abort, exit), where the clock starts at its
-// observed death — what a process does before it dies (a sanitizer's exit report) is not ours.
-void expect_orphan_cleanup(Scenario& s, Runner& runner, int signal,
-                           std::optional<Clock::time_point> killed_at = std::nullopt) {
-  runner.track_services(s);
-  runner.track_guardians(s);
-  const auto rc = runner.wait_exit();
-  const auto since = killed_at.value_or(Clock::now());
-  if (!(kSanitized && signal == SIGSEGV)) {
-    EXPECT_EQ(rc, std::optional<int>(-signal)) << runner.exec().err_output();
-  }
-  runner.track_orphans(s);
-  const auto all_gone = s.expect_gone(1000ms, since);
-  EXPECT_LT(all_gone.count(), 1000.0);
-  s.note("runner exit " + std::to_string(rc.value_or(999)) + ", all " +
-         std::to_string(s.tracked()) + " gone " + ms(all_gone) + " after " +
-         (killed_at ? "the signal" : "its death"));
-  runner.reap();
-}
-
-// The test kills the runner with `signal`: the clock starts at the kill.
-void kill_runner_then_expect_orphan_cleanup(Scenario& s, Runner& runner, int signal) {
-  const auto t0 = Clock::now();
-  ASSERT_EQ(::kill(runner.pid(), signal), 0);
-  expect_orphan_cleanup(s, runner, signal, t0);
-}
+using Runner = faults::FaultRunner;
+using faults::expect_orphan_cleanup;
+using faults::kill_runner_then_expect_orphan_cleanup;
 
 TEST(RunnerFaults, SigkillMidTestLeavesNothingWithinOneSecond) {
   Scenario s("runner SIGKILL mid-test");

@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <optional>
 
-#include "test_support.hpp"
+#include "svc_test_support.hpp"
 
 namespace mirakuru::detail {
 namespace {
@@ -16,25 +15,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// Sets an environment variable for the scope of the object.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using test::ScopedEnv;
 
 TEST(Scratch, UsesTestTmpdirWhenShort) {
   test::TempDir base;

@@ -120,6 +120,23 @@ TEST(ServiceSet, StringCommandsKeepValuesWithSpacesInOneArgument) {
   set.stop();
 }
 
+// Bytes the template code once used as markers are plain input (issue 16, item 6: these
+// crashed from_string with an out-of-bounds access and std::invalid_argument("stoul")).
+TEST(ServiceSet, ControlBytesInCommandsAreKept) {
+  for (const char* command :
+       {R"(echo \u00015 x)", R"(echo \u0001x\u0001)", R"(echo \u00010\u0001${port})"}) {
+    auto set = ServiceSet::from_string(
+        std::string(R"({"services": {"a": {"port": 7, "command": ")") + command + "\"}}}");
+    EXPECT_EQ(set.executor("a").command().argv.at(0), "echo") << command;
+  }
+  auto set = ServiceSet::from_string(R"({"services": {"a": {"port": 7,
+    "command": "echo \u00010\u0001${port}\u0001"}}})");
+  EXPECT_EQ(set.executor("a").command().argv.at(1),
+            "\x01"
+            "0\x01"
+            "7\x01");
+}
+
 TEST(ServiceSet, ShellCommandsGetQuotedValues) {
   auto set = test::svc_set(R"({"vars": {"v": "it's a $test"}, "services": {
     "a": {"command": "printf '<%s>\\n' ${vars.v} \"$MK_SHELL_VAR\" && exec ${vars.svc} --banner up",

@@ -1,8 +1,10 @@
 // Helpers for the service-set tests: JSON with the fixture's path in ${vars.svc}.
 #pragma once
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -32,6 +34,28 @@ inline nlohmann::json with_svc(const std::string& json) {
 }
 
 inline ServiceSet svc_set(const std::string& json) { return ServiceSet::from_json(with_svc(json)); }
+
+// Sets an environment variable for the scope of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
 
 inline std::string read_file(const std::filesystem::path& file) {
   std::ifstream in(file);
