@@ -1,5 +1,5 @@
 # How mirakuru finds its dependencies. System packages first (Debian: libgtest-dev libgmock-dev
-# libcpp-httplib-dev libspdlog-dev nlohmann-json3-dev); a pinned FetchContent fallback only for
+# libcpp-httplib-dev libspdlog-dev nlohmann-json3-dev libre2-dev); a pinned FetchContent fallback only for
 # systems that lack them, and only when MIRAKURU_FETCH_DEPS is on.
 # CLI11 (Debian: libcli11-dev, header-only) is needed only for the `mirakuru` command: without it
 # the library and the GoogleTest layer still build, the command does not (core/cli says so).
@@ -23,6 +23,7 @@ FetchContent_Declare(nlohmann_json URL
   https://github.com/nlohmann/json/releases/download/v3.11.2/json.tar.xz)
 FetchContent_Declare(httplib GIT_REPOSITORY https://github.com/yhirose/cpp-httplib.git
                      GIT_TAG v0.11.4)
+FetchContent_Declare(re2 GIT_REPOSITORY https://github.com/google/re2.git GIT_TAG 2022-06-01)
 FetchContent_Declare(GTest GIT_REPOSITORY https://github.com/google/googletest.git
                      GIT_TAG release-1.12.1)
 
@@ -39,6 +40,21 @@ if(NOT TARGET httplib::httplib)
     add_library(httplib::httplib ALIAS PkgConfig::MIRAKURU_HTTPLIB)
   else()
     mirakuru_dependency(httplib httplib::httplib libcpp-httplib-dev)
+  endif()
+endif()
+# RE2 (banners and every regex matched against service output): Debian ships it with pkg-config
+# only; its own CMake package where a system has one.
+find_package(re2 CONFIG QUIET)
+if(NOT TARGET re2::re2)
+  find_package(PkgConfig QUIET)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(MIRAKURU_RE2 QUIET IMPORTED_TARGET re2)
+  endif()
+  if(TARGET PkgConfig::MIRAKURU_RE2)
+    add_library(re2::re2 ALIAS PkgConfig::MIRAKURU_RE2)
+  else()
+    set(RE2_BUILD_TESTING OFF CACHE BOOL "" FORCE)
+    mirakuru_dependency(re2 re2::re2 libre2-dev)
   endif()
 endif()
 find_package(GTest QUIET)

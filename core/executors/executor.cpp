@@ -8,20 +8,34 @@
 #include <utility>
 
 #include "executors/backoff.hpp"
+#include "executors/line_splitter.hpp"
 #include "executors/messages.hpp"
+#include "executors/piece_probe.hpp"
 #include "process/log.hpp"
 
 namespace mirakuru {
 
 namespace detail {
 
-// Routes the output thread's lines to the probe. Each start() opens a new generation: a hook
-// still attached to an earlier run's process (its last lines may be in flight) stays silent, and
-// the mutex keeps a late line from landing between the probe's reset() and the new spawn.
+// Routes the output thread's bytes, cut into lines, to the probe. Each start() opens a new
+// generation: a hook still attached to an earlier run's process (its last bytes may be in
+// flight) stays silent, and the mutex keeps a late line from landing between the probe's reset()
+// and the new spawn.
 struct LineTap {
   std::mutex mutex;
   std::uint64_t generation = 0;
   std::shared_ptr<Probe> probe;
+  LineSplitter lines[2];  // stdout, stderr
+
+  void on_output(Stream stream, std::string_view bytes, bool end) {
+    LineSplitter& splitter = lines[stream == Stream::Out ? 0 : 1];
+    auto deliver = [&](const LinePiece& piece) { detail::deliver(*probe, stream, piece); };
+    if (end) {
+      splitter.finish(deliver);
+    } else {
+      splitter.feed(bytes, deliver);
+    }
+  }
 };
 
 }  // namespace detail
@@ -118,7 +132,7 @@ Executor& Executor::start() {
     probe_->set_interrupt([this] { return exited() && returncode().value_or(0) != 0; });
   }
   if (tap_) {
-    // set_line_hook() also reaches the previous run's process: finish it and let its last
+    // set_output_hook() also reaches the previous run's process: finish it and let its last
     // lines through first, so none of them can count for this run.
     kill_quietly();
     drain_output();
@@ -126,11 +140,12 @@ Executor& Executor::start() {
     {
       std::lock_guard<std::mutex> lock(tap_->mutex);
       generation = ++tap_->generation;
+      for (auto& splitter : tap_->lines) splitter.clear();
       probe_->reset();
     }
-    set_line_hook([tap = tap_, generation](Stream stream, std::string_view line) {
+    set_output_hook([tap = tap_, generation](Stream stream, std::string_view bytes, bool end) {
       std::lock_guard<std::mutex> lock(tap->mutex);
-      if (tap->generation == generation) tap->probe->on_line(stream, line);
+      if (tap->generation == generation) tap->on_output(stream, bytes, end);
     });
   } else if (probe_) {
     probe_->reset();

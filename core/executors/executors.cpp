@@ -22,8 +22,8 @@ std::filesystem::path in_cwd(std::filesystem::path path, const Options& options)
 
 // NOLINTBEGIN(performance-unnecessary-value-param)
 OutputExecutor::OutputExecutor(Command command, std::string banner_regex, Options options,
-                               OutputStreams streams)
-    : Executor(std::move(command), make_output_probe(banner_regex, streams), options) {
+                               OutputStreams streams, int times)
+    : Executor(std::move(command), make_output_probe(banner_regex, streams, times), options) {
   const bool out = streams != OutputStreams::Stderr && options.stdout_mode == Stdio::Capture;
   const bool err = streams != OutputStreams::Stdout && options.stderr_mode == Stdio::Capture;
   if (!out && !err) {

@@ -5,13 +5,13 @@
 #include <cctype>
 #include <map>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
-#include "mirakuru/probe.hpp"
+#include "executors/line_regex.hpp"
 #include "executors/tcp_connect.hpp"
 #include "executors/url.hpp"
+#include "mirakuru/probe.hpp"
 
 namespace mirakuru {
 
@@ -34,6 +34,20 @@ bool has_header(const std::map<std::string, std::string>& headers, const std::st
   });
 }
 
+// CR, LF or NUL in a method or header would end the line early and let the rest be read as
+// another header or request.
+void refuse_control_characters(const std::string& text, const std::string& what,
+                               const std::string& url) {
+  const auto bad = text.find_first_of(std::string("\r\n\0", 3));
+  if (bad == std::string::npos) return;
+  throw std::invalid_argument("mirakuru HTTP probe for " + url + ": the " + what + " contains a " +
+                              (text[bad] == '\r'   ? "CR"
+                               : text[bad] == '\n' ? "LF"
+                                                   : "NUL") +
+                              " character at offset " + std::to_string(bad) +
+                              ", which would split the request");
+}
+
 template <typename Setter>
 void set_timeout(Setter set, std::chrono::milliseconds d) {
   auto us =
@@ -47,8 +61,14 @@ class HttpProbe final : public Probe {
       : url_(std::move(url)),
         parsed_(detail::parse_http_url(url_)),
         check_(std::move(check)),
-        status_(check_.status, std::regex::ECMAScript) {
+        status_(check_.status, "HTTP status") {
     if (check_.method.empty()) throw std::invalid_argument("mirakuru HTTP probe: empty method");
+    refuse_control_characters(check_.method, "method", url_);
+    for (const auto& [name, value] : check_.headers) {
+      if (name.empty()) throw std::invalid_argument("mirakuru HTTP probe: empty header name");
+      refuse_control_characters(name, "name of a header", url_);
+      refuse_control_characters(value, "value of header \"" + name + "\"", url_);
+    }
   }
 
   bool occupied() override {
@@ -109,7 +129,7 @@ class HttpProbe final : public Probe {
                                   " error (after " + std::to_string(left.count()) + " ms at most)");
     }
     std::string code = std::to_string(result->status);
-    if (std::regex_search(code, status_)) return ProbeResult::ready("HTTP " + code);
+    if (status_.search(code)) return ProbeResult::ready("HTTP " + code);
     last_answer_ = "HTTP " + code + " (expected status /" + check_.status + "/)";
     return ProbeResult::not_yet(last_answer_);
   }
@@ -146,7 +166,7 @@ class HttpProbe final : public Probe {
   std::string url_;
   detail::HttpUrl parsed_;
   HttpCheck check_;
-  std::regex status_;
+  detail::LineRegex status_;
   std::unique_ptr<httplib::Client> client_;
   std::vector<detail::Endpoint> endpoints_;
   std::string last_answer_;  // the last status that did not match, for messages

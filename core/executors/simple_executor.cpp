@@ -11,10 +11,10 @@
 #include <utility>
 
 #include "process/launch.hpp"
+#include "process/live_processes.hpp"
 #include "process/log.hpp"
 #include "process/process.hpp"
 #include "process/pump.hpp"
-#include "process/live_processes.hpp"
 
 namespace mirakuru {
 
@@ -65,7 +65,7 @@ SimpleExecutor::SimpleExecutor(SimpleExecutor&& other) noexcept
     : command_(std::move(other.command_)),
       options_(std::move(other.options_)),
       process_(std::move(other.process_)),
-      line_hook_(std::move(other.line_hook_)) {}
+      output_hook_(std::move(other.output_hook_)) {}
 
 SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
   if (this != &other) {
@@ -73,7 +73,7 @@ SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
     command_ = std::move(other.command_);
     options_ = std::move(other.options_);
     process_ = std::move(other.process_);
-    line_hook_ = std::move(other.line_hook_);
+    output_hook_ = std::move(other.output_hook_);
   }
   return *this;
 }
@@ -97,7 +97,7 @@ SimpleExecutor& SimpleExecutor::start() {
                            ". Check that its directory exists and is writable.");
     }
   }
-  auto process = std::make_shared<detail::Process>(options_.output_limit, log_fd, line_hook_);
+  auto process = std::make_shared<detail::Process>(options_.output_limit, log_fd, output_hook_);
   process->owner = ::getpid();
 
   detail::Spawned spawned;
@@ -275,9 +275,9 @@ ScopedStop SimpleExecutor::stopped() {
   return ScopedStop(this);
 }
 
-void SimpleExecutor::set_line_hook(LineHook hook) {
-  line_hook_ = std::move(hook);
-  if (process_) process_->set_hook(line_hook_);
+void SimpleExecutor::set_output_hook(OutputHook hook) {
+  output_hook_ = std::move(hook);
+  if (process_) process_->set_hook(output_hook_);
 }
 
 bool SimpleExecutor::wait_for_event(Clock::time_point until, std::uint64_t& seen) const {

@@ -28,23 +28,23 @@ void Process::on_output(Stream stream, const char* data, std::size_t size) {
       left -= static_cast<std::size_t>(n);
     }
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  (stream == Stream::Out ? out_ : err_).append(data, size);
-  if (hook_) {
-    (stream == Stream::Out ? out_lines_ : err_lines_).feed(data, size, [&](std::string_view line) {
-      hook_(stream, line);
-    });
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    (stream == Stream::Out ? out_ : err_).append(data, size);
   }
-  bump_locked();
+  call_hook(stream, std::string_view(data, size), false);
+  std::lock_guard<std::mutex> lock(mutex_);
+  bump_locked();  // after the hook: a waiter woken by this output sees what the hook made of it
+}
+
+void Process::call_hook(Stream stream, std::string_view bytes, bool end) {
+  std::lock_guard<std::mutex> lock(hook_mutex_);
+  if (hook_) hook_(stream, bytes, end);
 }
 
 void Process::on_output_eof(Stream stream) {
+  call_hook(stream, {}, true);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (hook_) {
-    (stream == Stream::Out ? out_lines_ : err_lines_).finish([&](std::string_view line) {
-      hook_(stream, line);
-    });
-  }
   if (++closed_outputs_ >= open_outputs && log_fd_ >= 0) {
     ::close(log_fd_);
     log_fd_ = -1;
@@ -112,8 +112,8 @@ bool Process::wait_until(const std::function<bool(const Snapshot&)>& pred,
   });
 }
 
-void Process::set_hook(LineHook hook) {
-  std::lock_guard<std::mutex> lock(mutex_);
+void Process::set_hook(OutputHook hook) {
+  std::lock_guard<std::mutex> lock(hook_mutex_);
   hook_ = std::move(hook);
 }
 

@@ -15,11 +15,13 @@
 
 namespace mirakuru::detail {
 
-using LineHook = std::function<void(Stream, std::string_view)>;
+// Receives every captured byte, in order, on the pump thread: (stream, bytes, false) for each
+// read, then (stream, {}, true) once the stream reached EOF. Called outside the state lock.
+using OutputHook = std::function<void(Stream, std::string_view bytes, bool end)>;
 
 class Process {
  public:
-  Process(std::size_t output_limit, int log_fd, LineHook hook)
+  Process(std::size_t output_limit, int log_fd, OutputHook hook)
       : out_(output_limit), err_(output_limit), log_fd_(log_fd), hook_(std::move(hook)) {}
   ~Process();
   Process(const Process&) = delete;
@@ -57,10 +59,12 @@ class Process {
   // Waits until `pred(snapshot)` or `until`. True when pred held.
   bool wait_until(const std::function<bool(const Snapshot&)>& pred,
                   std::chrono::steady_clock::time_point until) const;
-  void set_hook(LineHook hook);
+  // When it returns, the previous hook is no longer running nor called.
+  void set_hook(OutputHook hook);
 
  private:
   void bump_locked();
+  void call_hook(Stream stream, std::string_view bytes, bool end);
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
@@ -74,10 +78,11 @@ class Process {
   int closed_outputs_ = 0;
   OutputRing out_;
   OutputRing err_;
-  LineAssembler out_lines_;
-  LineAssembler err_lines_;
   int log_fd_;
-  LineHook hook_;
+  // The hook has a lock of its own: what it does (a banner match) must never hold up the
+  // waiters and observers of mutex_ (start(), stop(), output()).
+  std::mutex hook_mutex_;
+  OutputHook hook_;
 };
 
 }  // namespace mirakuru::detail

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <regex>
 #include <thread>
 
+#include "executors/line_regex.hpp"
 #include "mirakuru/errors.hpp"
 #include "process/log.hpp"
 #include "services/interrupt.hpp"
@@ -35,9 +35,10 @@ bool lost_its_port(const std::exception_ptr& error) {
   } catch (const AlreadyRunning&) {
     return true;
   } catch (const ProcessExitedWithError& e) {
-    static const std::regex in_use("address already in use|eaddrinuse|port is already",
-                                   std::regex::icase);
-    return std::regex_search(e.what(), in_use);
+    // what() carries the service's output: matched with the output engine (RE2, linear time).
+    static const detail::LineRegex in_use("(?i)address already in use|eaddrinuse|port is already",
+                                          "port-in-use");
+    return in_use.search(e.what());
   } catch (...) {
     return false;
   }

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <regex>
 #include <stdexcept>
 
+#include "executors/line_regex.hpp"
 #include "mirakuru/executors.hpp"
 #include "services/json_reader.hpp"
 #include "services/shell_script.hpp"
@@ -184,11 +184,9 @@ class Resolution {
   }
 
   void check_regex(const std::string& pattern, const std::string& path) {
-    try {
-      std::regex re(pattern);
-    } catch (const std::regex_error& e) {
-      config_error(path, "invalid regex \"" + pattern + "\": " + e.what());
-    }
+    // The engine the probes use (RE2): what it refuses is refused here, before anything starts.
+    const std::string error = detail::regex_error(pattern);
+    if (!error.empty()) config_error(path, "invalid regex \"" + pattern + "\": " + error);
   }
 
   Options options() {

@@ -140,3 +140,25 @@ TEST(HttpExecutor, BadUrlsAreRejectedByTheConstructor) {
 }
 
 }  // namespace
+
+TEST(HttpExecutor, LineBreaksInTheMethodOrHeadersAreRejectedByTheConstructor) {
+  auto error_of = [](HttpCheck check) -> std::string {
+    try {
+      HttpExecutor(mt::fixture("sleeper"), "http://127.0.0.1:8080/", std::move(check));
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  };
+  EXPECT_NE(error_of({.method = "GET / HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET"})
+                .find("method contains a CR"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of({.headers = {{"X-Token", "a\nInjected: 1"}}}).find("\"X-Token\" contains a LF"),
+      std::string::npos);
+  EXPECT_NE(error_of({.headers = {{"X-\r\nBad", "1"}}}).find("name of a header contains a CR"),
+            std::string::npos);
+  EXPECT_NE(error_of({.status = "^2\\d\\d(?!x)"}).find("invalid HTTP status regex"),
+            std::string::npos);
+  EXPECT_EQ(error_of({.method = "GET", .headers = {{"Accept", "*/*"}}}), "(accepted)");
+}

@@ -1,16 +1,13 @@
 // The probes' private building blocks: the backoff schedule, URL parsing, message formatting.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <regex>
 #include <stdexcept>
 
 #include "executor_test_support.hpp"
 #include "executors/backoff.hpp"
 #include "executors/messages.hpp"
-#include "executors/regex_literal.hpp"
 #include "executors/tcp_connect.hpp"
 #include "executors/url.hpp"
 
@@ -55,74 +52,6 @@ TEST(Backoff, NonsenseSettingsStillMakeProgress) {
   d::Backoff inverted(5ms, 1ms, t0);  // a cap below the start: the start wins
   EXPECT_EQ(inverted.next(t0), 5ms);
   EXPECT_EQ(inverted.next(t0 + 1s), 5ms);
-}
-
-TEST(RegexLiteral, PlainTextIsRecognized) {
-  EXPECT_EQ(d::plain_text("Ready to accept connections"), "Ready to accept connections");
-  EXPECT_EQ(d::plain_text(R"(listening on 127\.0\.0\.1)"), "listening on 127.0.0.1");
-  EXPECT_EQ(d::plain_text("READ[Y]"), "");
-  EXPECT_EQ(d::plain_text(R"(port \d+)"), "");
-  EXPECT_EQ(d::plain_text("a|b"), "");
-}
-
-TEST(RegexLiteral, RequiredTextIsConservative) {
-  EXPECT_EQ(d::required_literal("READ[Y]"), "READ");
-  EXPECT_EQ(d::required_literal("^service says: READY$"), "service says: READY");
-  EXPECT_EQ(d::required_literal(R"(listening on 127\.0\.0\.1:[0-9]+)"), "listening on 127.0.0.1:");
-  EXPECT_EQ(d::required_literal("colou?r"), "colo");
-  EXPECT_EQ(d::required_literal(R"(port \d+ open)"), "port ");
-  EXPECT_EQ(d::required_literal("(a|b)cc"), "cc");
-  EXPECT_EQ(d::required_literal("ready|started"), "");
-  EXPECT_EQ(d::required_literal(R"(\x41BC)"), "");  // the escape's digits are not text
-  EXPECT_EQ(d::required_literal("a{0,3}bb"), "bb");
-  EXPECT_EQ(d::required_literal("x+yy"), "yy");
-  EXPECT_EQ(d::required_literal(".*"), "");
-}
-
-TEST(RegexLiteral, AlternativesGiveOneTextPerBranch) {
-  using V = std::vector<std::string>;
-  EXPECT_EQ(d::required_any("ready|listening on"), (V{"ready", "listening on"}));
-  EXPECT_EQ(d::required_any("(READY|GO)"), (V{"READY", "GO"}));
-  EXPECT_EQ(d::required_any("(?:up|st[a]rted)"), (V{"up", "rted"}));
-  EXPECT_EQ(d::required_any("port [0-9]+"), (V{"port "}));
-  EXPECT_EQ(d::required_any("ready|.*"), V{});  // a branch that matches anything
-  EXPECT_EQ(d::required_any("(a)|(b)"), V{});   // not one group around everything
-  EXPECT_EQ(d::required_any("(?=x)y"), (V{"y"}));
-}
-
-TEST(RegexLiteral, NeverRejectsALineTheRegexWouldMatch) {
-  const std::vector<std::string> patterns = {"READ[Y]",   R"(port \d+ open)",
-                                             "colou?r",   "(a|b)cc",
-                                             R"(\x41BC)", "a{0,3}bb",
-                                             "x+yy",      "^start.*done$",
-                                             "ab*c",      R"(v\d+\.\d+ ready)",
-                                             "[Rr]eady!", "(?:web|db) up",
-                                             R"(\bok\b)", "a{2}b",
-                                             "lazy.*?end"};
-  const std::vector<std::string> lines = {"READY",       "port 8080 open",
-                                          "color",       "acc",
-                                          "ABC",         "bb",
-                                          "xxyy",        "start and done",
-                                          "ac",          "abbbc",
-                                          "v1.2 ready",  "ready!",
-                                          "web up",      "it is ok now",
-                                          "aab",         "lazy to the end",
-                                          "nothing here"};
-  int matches = 0;
-  for (const auto& p : patterns) {
-    std::regex re(p);
-    const auto any = d::required_any(p);
-    for (const auto& line : lines) {
-      if (std::regex_search(line, re)) {
-        ++matches;
-        const bool found = any.empty() || std::any_of(any.begin(), any.end(), [&](const auto& t) {
-                             return line.find(t) != std::string::npos;
-                           });
-        EXPECT_TRUE(found) << "/" << p << "/ matches \"" << line << "\" but the filter rejects it";
-      }
-    }
-  }
-  EXPECT_GE(matches, 15);  // every pattern matched its line
 }
 
 TEST(TcpConnect, EveryAddressIsTriedInTurn) {

@@ -34,28 +34,6 @@ TEST(OutputRing, ManySmallAppendsWrapCorrectly) {
   EXPECT_EQ(ring.str(), all.substr(all.size() - 10));
 }
 
-TEST(LineAssembler, JoinsLinesSplitAcrossReads) {
-  LineAssembler lines;
-  std::vector<std::string> seen;
-  auto collect = [&](std::string_view l) { seen.emplace_back(l); };
-  lines.feed("hel", 3, collect);
-  lines.feed("lo\r\nwor", 7, collect);
-  lines.feed("ld\nlast", 7, collect);
-  EXPECT_EQ(seen, (std::vector<std::string>{"hello", "world"}));
-  lines.finish(collect);
-  EXPECT_EQ(seen.back(), "last");
-}
-
-TEST(LineAssembler, CutsOverlongLines) {
-  LineAssembler lines;
-  std::vector<std::size_t> sizes;
-  std::string big(LineAssembler::kMaxLine * 2 + 10, 'x');
-  lines.feed(big.data(), big.size(), [&](std::string_view l) { sizes.push_back(l.size()); });
-  lines.feed("\n", 1, [&](std::string_view l) { sizes.push_back(l.size()); });
-  EXPECT_EQ(sizes,
-            (std::vector<std::size_t>{LineAssembler::kMaxLine, LineAssembler::kMaxLine, 10}));
-}
-
 TEST(Tail, LastLinesAndBytes) {
   EXPECT_EQ(tail("a\nb\nc\n", 2, 100), "b\nc");
   EXPECT_EQ(tail("a\nb\nc", 5, 100), "a\nb\nc");

@@ -15,16 +15,18 @@
 
 namespace mirakuru {
 
-// Ready when a line of output matches `banner_regex` (ECMAScript, regex_search: a match
+// Ready when a line of output matches `banner_regex` (RE2 syntax, regex_search: a match
 // mid-line counts), on stdout, stderr or both (default). Woken by the output itself: no polling.
-// Only output of the current start() counts; lines split across writes are joined first.
-// A process that ends its output (or exits 0 and closes it) without the banner fails at once.
-// Throws std::regex_error for an invalid regex, std::invalid_argument when none of the watched
-// streams is captured (Options::stdout_mode / stderr_mode).
+// Only output of the current start() counts; lines split across writes are joined first; see
+// make_output_probe() for long lines. A process that ends its output (or exits 0 and closes
+// it) without the banner fails at once. Throws std::invalid_argument for an invalid regex
+// (naming the pattern and the reason) and when none of the watched streams is captured
+// (Options::stdout_mode / stderr_mode). With `times` > 1, ready once that many lines matched in
+// this start (PostgreSQL says "ready to accept connections" twice when initdb ran first).
 class OutputExecutor : public Executor {
  public:
   OutputExecutor(Command command, std::string banner_regex, Options options = {},
-                 OutputStreams streams = OutputStreams::Both);
+                 OutputStreams streams = OutputStreams::Both, int times = 1);
 };
 
 // Ready when a TCP connection to host:port succeeds (IPv4, IPv6 or a name: every resolved

@@ -81,8 +81,10 @@ class Probe {
   // Output probes: true to receive on_line() for each line of the started process. Such probes
   // are not polled: check() is called again only after new output or an exit.
   virtual bool wants_lines() const { return false; }
-  // Called on the output thread for each complete line (without '\n', at most 64 KiB); must be
-  // quick and thread-safe with respect to check().
+  // Called on the output thread for each complete line (without '\n' and a trailing '\r'); must
+  // be quick and thread-safe with respect to check(). A line longer than 64 KiB arrives as
+  // several pieces of 64 KiB that overlap by 4 KiB (any text of up to 4 KiB is whole in one
+  // of them), so memory stays bounded whatever the service writes.
   virtual void on_line(Stream, std::string_view /*line*/) {}
   // Called by start() once the process's captured output has reached EOF (after every line was
   // passed to on_line()).
@@ -113,7 +115,7 @@ enum class OutputStreams { Stdout, Stderr, Both };
 
 // How an HTTP probe asks (HttpExecutor). An aggregate: only append fields.
 struct HttpCheck {
-  std::string status = "^2\\d\\d$";            // regex (ECMAScript) the status code must match
+  std::string status = "^2\\d\\d$";            // regex (RE2) the status code must match
   std::string method = "HEAD";                 // HEAD, GET, POST, ...
   std::map<std::string, std::string> headers;  // sent with each check
   std::string body;                            // sent with each check (e.g. a JSON query)
@@ -121,11 +123,16 @@ struct HttpCheck {
 
 // --- the built-in probes (what the executors in executors.hpp compose) ---
 
-// Ready when a line of the watched streams matches `banner_regex` (ECMAScript, regex_search: a
-// match mid-line counts). Never once the output reached EOF without a match.
-// Throws std::regex_error for an invalid regex.
+// Ready when `times` lines of the watched streams (since this start) match `banner_regex`
+// (regex_search: a match mid-line counts). Never once the output reached EOF before that.
+// Regexes matched against output use RE2 (linear time, no recursion: service output is
+// untrusted input): ECMAScript-like syntax without backreferences or lookaround. A line longer
+// than 64 KiB is matched in overlapping pieces: a banner of up to 4 KiB is found anywhere in it.
+// Throws std::invalid_argument naming the pattern and the reason for an invalid regex, or for
+// times < 1.
 std::unique_ptr<Probe> make_output_probe(std::string banner_regex,
-                                         OutputStreams streams = OutputStreams::Both);
+                                         OutputStreams streams = OutputStreams::Both,
+                                         int times = 1);
 
 // Ready when a TCP connection to host:port succeeds (IPv4, IPv6 or a host name: every resolved
 // address is tried, each bounded to 250 ms). occupied() when one succeeds before start.
@@ -139,7 +146,8 @@ std::unique_ptr<Probe> make_tcp_probe(std::string host, int port);
 // Ready when `url` (http[s]://host[:port]/path?query) answers with a status matching
 // check.status. The path and query string are sent as given (already URL-encoded); HTTPS
 // certificates are not verified (readiness only). occupied() when the port accepts TCP.
-// Throws std::invalid_argument for a URL it cannot parse, std::regex_error for a bad status.
+// Throws std::invalid_argument for a URL it cannot parse, an invalid status regex (RE2), or a
+// method or header that contains CR, LF or NUL (it would split the request).
 std::unique_ptr<Probe> make_http_probe(std::string url, HttpCheck check = {});
 
 // Ready when connect() on the unix stream socket succeeds; a stale socket file is not occupied().

@@ -120,14 +120,15 @@ class SimpleExecutor {
 
  protected:
   // --- for readiness executors (Executor and its subclasses) ---
-  using LineHook = std::function<void(Stream, std::string_view line)>;
+  // (stream, bytes, false) for each read of captured output, then (stream, {}, true) at EOF.
+  using OutputHook = std::function<void(Stream, std::string_view bytes, bool end)>;
 
-  // Installs a hook called on the output thread for each complete line (without '\n', at most
-  // 64 KiB: longer lines are cut) of the current process and of every process started from now
-  // on. Empty: none. When set_line_hook() returns, the previous hook is no longer called (so a
-  // destructor can detach what the hook points to). The hook must be quick and must not call
-  // back into the executor (it runs under the process's state lock).
-  void set_line_hook(LineHook hook);
+  // Installs a hook called on the output thread with every captured byte of the current process
+  // and of every process started from now on. Empty: none. When set_output_hook() returns, the
+  // previous hook is no longer called (so a destructor can detach what the hook points to). The
+  // hook runs outside the process's state lock but delays every executor's output while it
+  // runs: it must be quick (linear in the bytes) and must not call back into the executor.
+  void set_output_hook(OutputHook hook);
 
   // Blocks until something happened (new output, the process exited or ended its output) or
   // `until`. `seen` is the caller's event counter: returns true at once when events happened
@@ -153,7 +154,7 @@ class SimpleExecutor {
   Command command_;
   Options options_;
   std::shared_ptr<detail::Process> process_;  // null before the first start()
-  LineHook line_hook_;
+  OutputHook output_hook_;
 };
 
 }  // namespace mirakuru
