@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "death_test.hpp"
+#include "keeper_attach.hpp"
 #include "logs.hpp"
 #include "mirakuru/cleanup.hpp"
 #include "report.hpp"
@@ -147,7 +148,7 @@ std::string Scope::set_up(std::string label) {
     return error_;
   }
 
-  for (const auto& name : set_->names()) {
+  for (const auto& name : set_->attached() ? std::vector<std::string>{} : set_->names()) {
     const SimpleExecutor& ex = std::as_const(*set_).executor(name);
     if (ex.pid() > 0 && !ex.running()) daemonized_.emplace(name, ex.pid());
   }
@@ -199,7 +200,8 @@ std::string Scope::tear_down(bool tests_failed) {
   } catch (const std::exception&) {
     // A stale entry is ignored by children (they check the publisher's pid).
   }
-  const ServiceLogs logs = logs_of(*set_);
+  // The logs of a keeper's set (MIRAKURU_ATTACH) are the keeper's to keep.
+  const ServiceLogs logs = set_->attached() ? ServiceLogs{} : logs_of(*set_);
   std::string stop_error = stop_owned();
   print(finish_logs(logs, tests_failed || !deaths.empty() || !stop_error.empty(), keep_logs(),
                     label_));
@@ -293,6 +295,7 @@ void Scope::record_properties() {
 std::vector<std::string> Scope::take_deaths(const std::string& when) {
   std::vector<std::string> deaths;
   if (!started_ || !set_ || attached_) return deaths;
+  if (set_->attached()) return keeper_deaths(when);  // MIRAKURU_ATTACH: the keeper reports them
   if (mirakuru::termination_signal() != 0) {
     std::string message = interruption(when);
     if (!message.empty()) deaths.push_back(std::move(message));
@@ -326,8 +329,18 @@ std::vector<std::string> Scope::take_deaths(const std::string& when) {
   return deaths;
 }
 
+std::vector<std::string> Scope::keeper_deaths(const std::string& when) {
+  std::vector<std::string> deaths;
+  for (const auto& event : set_->take_keeper_events()) {
+    deaths.push_back("mirakuru: " + event + "\n  (services of " + label_ + ", noticed " + when +
+                     ")\n");
+  }
+  return deaths;
+}
+
 std::string Scope::log_tails(std::size_t lines) const {
   if (!started_ || !set_ || attached_) return {};
+  if (set_->attached()) return attached_log_tails(*set_, label_, lines);
   std::string out;
   for (const auto& name : set_->names()) {
     std::filesystem::path log;

@@ -19,6 +19,9 @@
 #include "services/spec.hpp"
 
 namespace mirakuru {
+namespace detail {
+class KeeperLease;  // core/cli/keeper_lease.hpp
+}  // namespace detail
 
 struct ServiceSet::Impl {
   ~Impl();  // stops what runs (only in the owning process) and removes the tmpdirs
@@ -46,6 +49,8 @@ struct ServiceSet::Impl {
   std::vector<TmpRoot> roots;
   detail::KeepTmpdirs keep = detail::KeepTmpdirs::Never;
   std::mutex mutex;  // endpoints/resolved while start() may re-port
+  // attach_running(): the lease on the keeper that runs the services (null otherwise).
+  std::shared_ptr<detail::KeeperLease> keeper;
 
   std::size_t index(const std::string& name) const;  // std::out_of_range naming the services
   const detail::ServiceEndpoint& endpoint(const std::string& name) const;

@@ -113,6 +113,23 @@ class ServiceSet {
   static ServiceSet attach(const nlohmann::json& endpoints);
   bool attached() const;
 
+  // Attaches to the set a keeper runs (`mirakuru up FILE`, see docs/guide.md "Sharing services
+  // across test processes"): the same read-only view as attach(), built from the keeper's
+  // endpoints, plus a lease — the keeper counts this process as attached until the set is
+  // destroyed or the process ends (a crash releases it too). `config` is the file given to
+  // `up` (any path to it); `state_dir` as `mirakuru --state-dir` (empty: $MIRAKURU_STATE_DIR,
+  // else ${XDG_RUNTIME_DIR:-/tmp}/mirakuru-$UID). Blocks for one request to the keeper
+  // (well under a millisecond when it is idle). Throws ConfigError when no keeper runs that set,
+  // when the file changed since `up` (a stale keeper: run `mirakuru down` and `up` again), or
+  // when the state directory is refused (owned by another user, group/world-writable).
+  static ServiceSet attach_running(const std::filesystem::path& config,
+                                   const std::filesystem::path& state_dir = {});
+  // A set from attach_running(): what its keeper reported since the last call, one message
+  // each — a service that exited by itself (also one dead before the attach), the keeper
+  // stopping the set (`mirakuru down`...) and why, the keeper vanishing. Each is returned once.
+  // Never blocks. Any other set, or a forked copy of the attaching process: always empty.
+  std::vector<std::string> take_keeper_events();
+
   // Service names in start order (dependencies first; ties by name).
   std::vector<std::string> names() const;
   std::size_t size() const;
