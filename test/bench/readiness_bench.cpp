@@ -1,5 +1,5 @@
-// readiness_bench [--runs N] [--smoke] — how long after a service is ready does start() return,
-// and what does the wait cost?
+// readiness_bench [--runs N] [--smoke] [--only NAME,...] — how long after a service is ready does
+// start() return, and what does the wait cost?
 //
 // Readiness overhead = the CLOCK_MONOTONIC time start() returned minus the time the fixture
 // became ready (taken just before it printed its banner or called listen()), for OutputExecutor,
@@ -258,6 +258,7 @@ Sample early_exit_once(const std::string& command_suffix, Args&&... args) {
 int main(int argc, char** argv) {
   int runs = 50;
   bool smoke = false;
+  std::string only;  // ",name,name,": run only these scenarios
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--smoke") {
@@ -265,8 +266,10 @@ int main(int argc, char** argv) {
       runs = 3;
     } else if (a == "--runs" && i + 1 < argc) {
       runs = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--only" && i + 1 < argc) {
+      only = "," + std::string(argv[++i]) + ",";
     } else {
-      std::cerr << "usage: readiness_bench [--runs N] [--smoke]\n";
+      std::cerr << "usage: readiness_bench [--runs N] [--smoke] [--only NAME,NAME]\n";
       return 2;
     }
   }
@@ -282,6 +285,7 @@ int main(int argc, char** argv) {
     return s.arg();
   };
   const int storm_ms = smoke ? 200 : 2000;
+  const int long_wait_ms = smoke ? 100 : 2000;
 
   std::vector<Scenario> scenarios = {
       {"output", 100, "banner on stdout", [] { return output_once(); }},
@@ -293,6 +297,10 @@ int main(int argc, char** argv) {
       {"tcp_silent_spread", 300,
        "silent server listening 5 ms / 50 ms / 500 ms / 5 s after start: polling only",
        [delay] { return tcp_once("--quiet" + delay("tcp")); }},
+      {"tcp_wait_cpu", 0,
+       "silent server listening " + std::to_string(long_wait_ms) +
+           " ms after start: the CPU cost of polling a refused port (issue 12: under 5% of a core)",
+       [long_wait_ms] { return tcp_once("--quiet --delay-ms " + std::to_string(long_wait_ms)); }},
       {"tcp_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
        [] { return floor_once("tcp_server", "--quiet", false); }},
       {"http_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
@@ -324,6 +332,7 @@ int main(int argc, char** argv) {
   out["load_average_before"] = load_average();
   int failures = 0;
   for (const auto& s : scenarios) {
+    if (!only.empty() && only.find("," + s.name + ",") == std::string::npos) continue;
     std::vector<Sample> samples;
     try {
       for (int i = 0; i < runs; ++i) samples.push_back(s.run_once());
