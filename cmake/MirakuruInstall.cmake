@@ -8,6 +8,9 @@ install(TARGETS mirakuru mirakuru_gtest mirakuru_gtest_main EXPORT mirakuruTarge
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(TARGET mirakuru_cli)  # the `mirakuru` command (needs CLI11)
+  install(TARGETS mirakuru_cli EXPORT mirakuruTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/mirakuru
                   ${PROJECT_SOURCE_DIR}/gtest_integration/include/mirakuru
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -20,5 +23,6 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/mirakuruConfigVersion.cma
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/mirakuruConfig.cmake
               ${PROJECT_BINARY_DIR}/mirakuruConfigVersion.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/MirakuruServices.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mirakuru)
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/mirakuru)

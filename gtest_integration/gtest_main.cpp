@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "keeper_attach.hpp"
 #include "main_flags.hpp"
 #include "mirakuru/cleanup.hpp"
 #include "mirakuru/gtest.hpp"
@@ -29,6 +30,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (flags.log_tail) mirakuru::gtest::set_log_tail_lines(*flags.log_tail);
+  // MIRAKURU_ATTACH alone (a CTest fixture's tests) is the set to attach to.
+  auto attach = mirakuru::gtest::detail::attach_file();
+  if (flags.service_files.empty() && attach) flags.service_files.push_back(*attach);
   for (const auto& file : flags.service_files) {
     ::testing::AddGlobalTestEnvironment(new mirakuru::gtest::ServiceEnvironment(file));
   }

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "death_test.hpp"
+#include "keeper_attach.hpp"
 #include "report.hpp"
 #include "watcher.hpp"
 
@@ -123,7 +124,7 @@ std::string Scope::set_up(std::string label) {
     return error_;
   }
 
-  for (const auto& name : set_->names()) {
+  for (const auto& name : set_->attached() ? std::vector<std::string>{} : set_->names()) {
     const SimpleExecutor& ex = std::as_const(*set_).executor(name);
     if (ex.pid() > 0 && !ex.running()) daemonized_.emplace(name, ex.pid());
   }
@@ -252,6 +253,7 @@ void Scope::record_properties() {
 std::vector<std::string> Scope::take_deaths(const std::string& when) {
   std::vector<std::string> deaths;
   if (!started_ || !set_ || attached_) return deaths;
+  if (set_->attached()) return keeper_deaths(when);  // MIRAKURU_ATTACH: the keeper reports them
   for (const auto& name : set_->names()) {
     const SimpleExecutor& ex = std::as_const(*set_).executor(name);
     pid_t pid = ex.pid();
@@ -280,8 +282,18 @@ std::vector<std::string> Scope::take_deaths(const std::string& when) {
   return deaths;
 }
 
+std::vector<std::string> Scope::keeper_deaths(const std::string& when) {
+  std::vector<std::string> deaths;
+  for (const auto& event : set_->take_keeper_events()) {
+    deaths.push_back("mirakuru: " + event + "\n  (services of " + label_ + ", noticed " + when +
+                     ")\n");
+  }
+  return deaths;
+}
+
 std::string Scope::log_tails(std::size_t lines) const {
   if (!started_ || !set_ || attached_) return {};
+  if (set_->attached()) return attached_log_tails(*set_, label_, lines);
   std::string out;
   for (const auto& name : set_->names()) {
     std::filesystem::path log;

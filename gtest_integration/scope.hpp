@@ -62,6 +62,8 @@ class Scope {
   void record_properties();
   std::string stop_owned() noexcept;
   bool reported_dead(const std::string& stop_error) const;
+  // take_deaths() of a set attached to a keeper (MIRAKURU_ATTACH): what the keeper reported.
+  std::vector<std::string> keeper_deaths(const std::string& when);
 
   std::string key_;
   Level level_;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "keeper_attach.hpp"
 #include "mirakuru/gtest.hpp"
 #include "scope.hpp"
 #include "watcher.hpp"
@@ -36,7 +37,7 @@ std::unique_ptr<detail::Scope> file_scope(std::size_t index, std::filesystem::pa
   std::string source = quoted(file);
   return std::make_unique<detail::Scope>(
       "env:" + std::to_string(index), detail::Level::Environment, source,
-      [file = std::move(file)] { return ServiceSet::from_file(file); });
+      [file = std::move(file)] { return detail::environment_set(file); });
 }
 
 std::string label(std::size_t index) {

@@ -1,6 +1,8 @@
 # How mirakuru finds its dependencies. System packages first (Debian: libgtest-dev libgmock-dev
 # libcpp-httplib-dev libspdlog-dev nlohmann-json3-dev libre2-dev); a pinned FetchContent fallback only for
 # systems that lack them, and only when MIRAKURU_FETCH_DEPS is on.
+# CLI11 (Debian: libcli11-dev, header-only) is needed only for the `mirakuru` command: without it
+# the library and the GoogleTest layer still build, the command does not (core/cli says so).
 include(FetchContent)
 find_package(Threads REQUIRED)
 
@@ -59,3 +61,4 @@ find_package(GTest QUIET)
 if(NOT TARGET GTest::gtest)
   mirakuru_dependency(GTest GTest::gtest libgtest-dev libgmock-dev)
 endif()
+find_package(CLI11 CONFIG QUIET)

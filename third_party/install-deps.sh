@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libgtest-dev libgmock-dev libcpp-httplib-dev libspdlog-dev nlohmann-json3-dev libre2-dev
+  libcli11-dev
   redis-server redis-tools postgresql python3 procps iproute2
 )
 

@@ -124,6 +124,8 @@ void CleanupRegistration::keep(std::vector<std::filesystem::path> paths) {
 
 void freeze_cleanups() { g_table.get().frozen.store(true); }
 
+bool cleanups_frozen() { return g_table.get().frozen.load(); }
+
 std::size_t run_cleanups() noexcept {
   const pid_t self = ::getpid();
   std::size_t handled = 0;

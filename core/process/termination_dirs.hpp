@@ -43,6 +43,11 @@ class CleanupRegistration {
 // changes nothing, so a service that fails *because* the handler stopped it is not kept.
 void freeze_cleanups();
 
+// True once freeze_cleanups() was called in this process: a termination is under way, and a
+// directory registered from now on may already have missed run_cleanups() (its creator removes
+// it itself).
+bool cleanups_frozen();
+
 // Removes every registered directory this process (getpid()) registered, except the kept
 // paths (logged at warn level with their location), and forgets them: each registration is acted
 // on at most once, later calls skip it. Returns how many directories were handled. Never throws;

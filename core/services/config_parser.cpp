@@ -20,7 +20,7 @@ const std::vector<std::string>& service_keys() {
       "stop_timeout", "stop_signal", "kill_signal", "expected_returncode",
       "env",          "inherit_env", "cwd",         "user",
       "stdout",       "stderr",      "log_file",    "output_limit",
-      "poll_max",     "setup",       "depends_on"};
+      "poll_max",     "setup",       "depends_on",  "tmpdir_mode"};
   return keys;
 }
 
@@ -31,6 +31,9 @@ const std::vector<std::string>& ready_keys() {
 }
 
 namespace {
+
+// Log files are named "mk-NAME-pPID-sSHARD-SEQ.log": a file name has at most 255 bytes.
+constexpr std::size_t kMaxServiceName = 100;
 
 bool is_identifier(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
@@ -196,6 +199,7 @@ ReadySpec parse_single_ready(const nlohmann::json& value, const std::string& pat
     if (!p) config_error(spec.path, "missing \"path\"");
     spec.kind = kind == "file" ? ReadyKind::File : ReadyKind::UnixSocket;
     spec.file = text_at(*p, o.path("path"));
+    if (spec.file.value.empty()) config_error(o.path("path"), "the path is empty");
     spec.require_content = o.boolean("require_content", false);
   } else {  // exec
     JsonObject o(body, spec.path, {"command"});
@@ -238,6 +242,11 @@ ServiceSpec parse_service(const std::string& name, const nlohmann::json& value,
     config_error(path, "invalid service name \"" + name +
                            "\": use letters, digits, '_' and '-' (it appears in "
                            "${services.NAME.port})");
+  }
+  if (name.size() > kMaxServiceName) {
+    config_error(path, "the service name is " + std::to_string(name.size()) +
+                           " characters long: at most " + std::to_string(kMaxServiceName) +
+                           " (it is part of file names)");
   }
   const auto* command = s.find("command");
   if (!command) config_error(path, "missing \"command\"");
@@ -286,6 +295,9 @@ ServiceSpec parse_service(const std::string& name, const nlohmann::json& value,
   o.inherit_env = s.boolean("inherit_env", true);
   o.user = s.string("user");
   parse_env(s, spec);
+  if (const auto* v = s.find("tmpdir_mode")) {
+    spec.tmpdir_mode = mode_from_json(*v, s.path("tmpdir_mode"));
+  }
   if (const auto* v = s.find("cwd")) spec.cwd = text_at(*v, s.path("cwd"));
   if (const auto* v = s.find("log_file")) spec.log_file = text_at(*v, s.path("log_file"));
   if (const auto* v = s.find("setup")) {
@@ -310,9 +322,35 @@ ServiceSpec parse_service(const std::string& name, const nlohmann::json& value,
   return spec;
 }
 
+// NUL cannot pass through a command line, the environment or a path: the text would be cut
+// there silently ("/tmp\u0000/nope" would run in /tmp).
+void reject_nul(const nlohmann::json& value, const std::string& path) {
+  constexpr const char* kWhy =
+      " holds a NUL byte (\\u0000), which no command line, environment "
+      "variable or path can carry";
+  if (value.is_string()) {
+    if (value.get_ref<const std::string&>().find('\0') != std::string::npos) {
+      config_error(path, std::string("the string") + kWhy);
+    }
+  } else if (value.is_object()) {
+    for (const auto& item : value.items()) {
+      const std::string p = json_child(path, item.key());
+      if (item.key().find('\0') != std::string::npos) {
+        std::string shown;  // what() is a C string: it would end at the NUL
+        for (char c : p) shown += c == '\0' ? std::string("\\u0000") : std::string(1, c);
+        throw ConfigError(p, shown + ": the key" + kWhy);
+      }
+      reject_nul(item.value(), p);
+    }
+  } else if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) reject_nul(value[i], json_child(path, i));
+  }
+}
+
 }  // namespace
 
 SetSpec parse_set(const nlohmann::json& config, const std::filesystem::path& config_dir) {
+  reject_nul(config, "");
   JsonObject top(config, "", top_level_keys());
   SetSpec set;
   set.config_dir = config_dir;
@@ -338,32 +376,6 @@ SetSpec parse_set(const nlohmann::json& config, const std::filesystem::path& con
         parse_service(item.key(), item.value(), json_child("/services", item.key())));
   }
   return set;
-}
-
-nlohmann::json parse_json_text(std::string_view text, const std::string& origin) {
-  try {
-    return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.byte is 1-based: the position of the byte that made parsing fail.
-    const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    std::size_t line = 1;
-    std::size_t column = 1;
-    for (std::size_t i = 0; i < at; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    std::string reason = e.what();
-    // Keep nlohmann's explanation, drop its "[json.exception.parse_error.101] parse error at...".
-    if (auto colon = reason.find(": "); colon != std::string::npos)
-      reason = reason.substr(colon + 2);
-    throw ConfigError("", origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                              ": malformed JSON (line " + std::to_string(line) + ", column " +
-                              std::to_string(column) + "): " + reason);
-  }
 }
 
 }  // namespace mirakuru::detail

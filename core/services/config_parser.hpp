@@ -17,8 +17,14 @@ namespace mirakuru::detail {
 // Throws ConfigError naming the JSON path of the first mistake.
 SetSpec parse_set(const nlohmann::json& config, const std::filesystem::path& config_dir);
 
-// Parses `text` as JSON; malformed JSON is a ConfigError with line and column ("in `origin`").
+// Parses `text` as JSON; malformed JSON is a ConfigError with line and column, a key repeated
+// in one object a ConfigError naming it (config_file.cpp). `origin` starts the messages.
 nlohmann::json parse_json_text(std::string_view text, const std::string& origin);
+
+// Reads a service set file: a regular file of at most 16 MiB. Throws ConfigError saying what
+// `path` is instead (missing — with the absolute path tried —, unreadable, a directory, a FIFO
+// or device, too large).
+std::string read_config_file(const std::filesystem::path& path);
 
 // The keys the format knows, by JSON location (the schema in docs/ must list the same).
 const std::vector<std::string>& top_level_keys();

@@ -73,6 +73,10 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   // Up to a third of the word may be wrong (at least one edit): "prot" -> "port", "timout".
   std::size_t best_distance = std::max<std::size_t>(1, word.size() / 3) + 1;
   for (const auto& candidate : candidates) {
+    // The distance is at least the difference in length: skip what cannot win (and never
+    // compare a 2 MB key letter by letter).
+    const std::size_t shorter = std::min(word.size(), candidate.size());
+    if (std::max(word.size(), candidate.size()) - shorter >= best_distance) continue;
     const std::size_t d = edit_distance(word, candidate);
     if (d < best_distance) {
       best_distance = d;
@@ -95,7 +99,9 @@ JsonObject::JsonObject(const nlohmann::json& value, std::string path,
     if (std::find(allowed.begin(), allowed.end(), item.key()) != allowed.end()) continue;
     std::string known;
     for (const auto& k : allowed) known += (known.empty() ? "" : ", ") + k;
-    config_error(json_child(path_, item.key()), "unknown key \"" + item.key() + "\"" +
+    const std::string shown =
+        item.key().size() <= 60 ? item.key() : item.key().substr(0, 57) + "...";
+    config_error(json_child(path_, item.key()), "unknown key \"" + shown + "\"" +
                                                     did_you_mean(item.key(), allowed) +
                                                     "; allowed here: " + known);
   }

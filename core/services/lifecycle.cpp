@@ -112,12 +112,13 @@ class Starter {
   }
 
   void prepare(std::size_t i) {
-    const ServiceSpec& s = impl_.spec.services[i];
-    const ServiceEndpoint& e = impl_.endpoints[i];
-    std::filesystem::create_directories(e.tmpdir);  // stop() removed it after a previous run
-    if (!s.options.user.empty()) give_to_user(e.tmpdir, s.options.user);
-    std::error_code ec;
-    std::filesystem::create_directories(impl_.resolved[i].options.log_file.parent_path(), ec);
+    // The termination handler may have stopped everything already: nothing new starts then.
+    if (cleanups_frozen()) throw std::runtime_error("not started: the runner is being interrupted");
+    try {
+      make_private_directories(impl_.resolved[i].options.log_file.parent_path());
+    } catch (const std::system_error&) {
+      // Opening the log file then says what is wrong, with the path.
+    }
   }
 
   void start_executor(std::size_t i) {
@@ -177,11 +178,6 @@ class Starter {
   std::exception_ptr error_;
 };
 
-std::string inspection_note(const ServiceSet::Impl& impl, std::size_t i) {
-  return "(log: " + impl.resolved[i].options.log_file.string() +
-         "; tmpdir kept for inspection: " + impl.endpoints[i].tmpdir.string() + ")";
-}
-
 }  // namespace
 
 void start_services(ServiceSet::Impl& impl) {
@@ -194,8 +190,8 @@ void start_services(ServiceSet::Impl& impl) {
   // the SIGKILL, which is not a failure of theirs.
   stop_services(impl, /*rethrow=*/false, /*mark_failures=*/false);
   const std::string& name = impl.spec.services[failed].name;
-  logger()->warn("service '{}' failed to start; {}", name, inspection_note(impl, failed));
-  rethrow_for_service(error, name, inspection_note(impl, failed));
+  logger()->warn("service '{}' failed to start; {}", name, tmpdir_note(impl, failed));
+  rethrow_for_service(error, name, tmpdir_note(impl, failed));
 }
 
 void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
@@ -237,7 +233,6 @@ void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
     const std::size_t i = impl.graph.order[k];
     if (errors[i] && first_error == n) first_error = i;
     if (errors[i] && mark_failures) impl.failed[i] = true;
-    if (!impl.failed[i]) remove_tree(impl.endpoints[i].tmpdir);
   }
   if (first_error == n) return;
   const std::string& name = impl.spec.services[first_error].name;
@@ -249,7 +244,7 @@ void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
     }
     return;
   }
-  rethrow_for_service(errors[first_error], name, inspection_note(impl, first_error));
+  rethrow_for_service(errors[first_error], name, tmpdir_note(impl, first_error));
 }
 
 }  // namespace detail
@@ -262,12 +257,7 @@ ServiceSet::Impl::~Impl() {                     // NOLINT(bugprone-exception-esc
     detail::logger()->error("stopping the service set: {}", e.what());
   }
   resolved.clear();  // executors kill whatever is left before the directories go
-  const bool keep = std::find(failed.begin(), failed.end(), true) != failed.end();
-  if (keep) {
-    detail::logger()->warn("keeping {} for inspection (a service failed)", scratch.string());
-  } else {
-    detail::remove_tree(scratch);
-  }
+  detail::release_tmpdirs(*this);
 }
 
 }  // namespace mirakuru

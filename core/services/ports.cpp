@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -19,9 +20,16 @@
 
 #include "process/log.hpp"
 
-namespace mirakuru::detail {
+namespace mirakuru {
+namespace detail {
 
 namespace {
+
+std::string octal(unsigned mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", mode);
+  return text;
+}
 
 bool parse_range(const std::string& text, PortRange& out) {
   int first = 0;
@@ -34,29 +42,44 @@ bool parse_range(const std::string& text, PortRange& out) {
   return true;
 }
 
-// Where the lock files live: shared by every runner (and user) on the machine, so not under
-// $TEST_TMPDIR, which is private to one test.
-std::string lock_dir() {
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): read-only; the runner does not setenv() this
-  if (const char* dir = std::getenv("MIRAKURU_PORT_LOCK_DIR"); dir && *dir) return dir;
-  static const std::string shared = [] {
-    std::string dir = "/tmp/mirakuru-ports";
-    if (::mkdir(dir.c_str(), 0777) == 0) ::chmod(dir.c_str(), 01777);  // like /tmp itself
-    struct stat st {};
-    if (::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && ::access(dir.c_str(), W_OK) == 0) {
-      return dir;
-    }
-    return std::string("/tmp");  // someone else's directory: lock files next to it instead
-  }();
-  return shared;
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read-only
+  return value ? std::string(value) : std::string();
 }
 
-// -1 when another runner holds the port (or its lock file is not ours to open).
-int lock_port(int port) {
-  const std::string file = lock_dir() + "/mirakuru-port-" + std::to_string(port) + ".lock";
-  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
-  if (fd < 0) return -1;
-  ::fchmod(fd, 0666);  // best effort: other users' runners must be able to lock it too
+[[noreturn]] void lock_dir_error(const std::string& dir, const std::string& what,
+                                 const std::string& todo) {
+  throw std::runtime_error("cannot use the port lock directory " + dir + ": " + what + " (" + todo +
+                           ")");
+}
+
+// Private to this user: another user's files there could deny ports (a lock file we cannot
+// open) or steal them (a held lock file unlinked).
+void check_lock_dir(const std::string& dir, const std::string& todo) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    lock_dir_error(dir, std::string(std::strerror(errno)), todo);
+  }
+  if (!S_ISDIR(st.st_mode)) lock_dir_error(dir, "it is not a directory", todo);
+  if (st.st_uid != ::geteuid()) {
+    lock_dir_error(dir, "it belongs to uid " + std::to_string(st.st_uid) + ", not to this user",
+                   todo);
+  }
+  if ((st.st_mode & 077) != 0) {
+    lock_dir_error(dir, "the group or others may use it (mode " + octal(st.st_mode & 07777) + ")",
+                   "chmod 700 it, or " + todo);
+  }
+}
+
+// -1 when another runner holds the port.
+int lock_port(const std::filesystem::path& dir, int port) {
+  const std::string file = (dir / ("mirakuru-port-" + std::to_string(port) + ".lock")).string();
+  // O_NOFOLLOW: a planted symlink is refused; 0600 and never chmod'ed: only we use the files.
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    throw std::runtime_error("cannot open the port lock file " + file + ": " +
+                             std::strerror(errno));
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
     return -1;
@@ -114,14 +137,31 @@ PortRange auto_port_range() {
 
 bool port_bindable(int port) { return bindable(AF_INET, port) && bindable(AF_INET6, port); }
 
-PortReservation::~PortReservation() {
+std::filesystem::path port_lock_dir() {
+  if (std::string dir = env_or_empty("MIRAKURU_PORT_LOCK_DIR"); !dir.empty()) {
+    check_lock_dir(dir, "create it mode 0700, or unset MIRAKURU_PORT_LOCK_DIR");
+    return dir;
+  }
+  std::string runtime = env_or_empty("XDG_RUNTIME_DIR");
+  const std::string dir = runtime.empty() ? "/tmp/mirakuru-ports-" + std::to_string(::geteuid())
+                                          : runtime + "/mirakuru-ports";
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    lock_dir_error(dir, std::strerror(errno), "set MIRAKURU_PORT_LOCK_DIR to a directory of yours");
+  }
+  check_lock_dir(dir, "remove it, or set MIRAKURU_PORT_LOCK_DIR to a private directory of yours");
+  return dir;
+}
+
+}  // namespace detail
+
+ReservedPort::~ReservedPort() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-PortReservation::PortReservation(PortReservation&& other) noexcept
+ReservedPort::ReservedPort(ReservedPort&& other) noexcept
     : port_(std::exchange(other.port_, 0)), fd_(std::exchange(other.fd_, -1)) {}
 
-PortReservation& PortReservation::operator=(PortReservation&& other) noexcept {
+ReservedPort& ReservedPort::operator=(ReservedPort&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     port_ = std::exchange(other.port_, 0);
@@ -130,25 +170,27 @@ PortReservation& PortReservation::operator=(PortReservation&& other) noexcept {
   return *this;
 }
 
-PortReservation PortReservation::acquire() {
-  const PortRange range = auto_port_range();
+ReservedPort reserve_port() {
+  const detail::PortRange range = detail::auto_port_range();
+  const std::filesystem::path dir = detail::port_lock_dir();
   const int size = range.last - range.first + 1;
   // A random starting point keeps concurrent runners from all probing the same ports first.
   static thread_local std::mt19937 random{std::random_device{}()};
   const int start = std::uniform_int_distribution<int>(0, size - 1)(random);
   for (int k = 0; k < size; ++k) {
     const int port = range.first + (start + k) % size;
-    const int fd = lock_port(port);
+    const int fd = detail::lock_port(dir, port);
     if (fd < 0) continue;
-    if (port_bindable(port)) {
-      logger()->debug("reserved port {}", port);
-      return PortReservation(port, fd);
+    if (detail::port_bindable(port)) {
+      detail::logger()->debug("reserved port {}", port);
+      return ReservedPort(port, fd);
     }
     ::close(fd);
   }
   throw std::runtime_error("no free port left in " + std::to_string(range.first) + "-" +
                            std::to_string(range.last) +
-                           " (set MIRAKURU_PORT_RANGE=FIRST-LAST to use other ports)");
+                           ": every one is reserved by a runner (lock files in " + dir.string() +
+                           ") or in use (set MIRAKURU_PORT_RANGE=FIRST-LAST to use other ports)");
 }
 
-}  // namespace mirakuru::detail
+}  // namespace mirakuru

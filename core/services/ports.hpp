@@ -1,15 +1,21 @@
-// "port": "auto" — a loopback port reserved until the service set is destroyed.
+// "port": "auto" and mirakuru::reserve_port() (mirakuru/ports.hpp): the range and the lock
+// directory behind them.
 //
 // bind(0)+close is not enough: between allocation and the service's own bind(), another runner
 // (or an outgoing connection's ephemeral port) could take the port. So ports come from a range
 // outside /proc/sys/net/ipv4/ip_local_port_range (the kernel never hands those out as ephemeral
-// ports), and each one is guarded by a lock file (flock, shared by every runner on the machine)
+// ports), and each one is guarded by a lock file (flock, shared by every runner of this user)
 // held for the lifetime of the reservation. A port is only taken when it is also bindable now.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
+#include "mirakuru/ports.hpp"
+
 namespace mirakuru::detail {
+
+using PortReservation = ReservedPort;
 
 struct PortRange {
   int first = 0;
@@ -24,24 +30,10 @@ PortRange auto_port_range();
 // True when nothing listens on / is bound to `port` (IPv4 and IPv6 wildcard binds succeed).
 bool port_bindable(int port);
 
-class PortReservation {
- public:
-  PortReservation() = default;
-  ~PortReservation();
-  PortReservation(PortReservation&& other) noexcept;
-  PortReservation& operator=(PortReservation&& other) noexcept;
-  PortReservation(const PortReservation&) = delete;
-  PortReservation& operator=(const PortReservation&) = delete;
-
-  // Reserves a free port. Throws std::runtime_error when the whole range is taken.
-  static PortReservation acquire();
-
-  int port() const { return port_; }
-
- private:
-  PortReservation(int port, int fd) : port_(port), fd_(fd) {}
-  int port_ = 0;
-  int fd_ = -1;  // the flock'ed lock file
-};
+// The directory of the lock files: $MIRAKURU_PORT_LOCK_DIR (must exist), else
+// $XDG_RUNTIME_DIR/mirakuru-ports, else /tmp/mirakuru-ports-UID (created 0700). Throws
+// std::runtime_error saying what is wrong and what to do when it is missing, not a directory
+// (a symlink included), not owned by this user, or open to the group or others.
+std::filesystem::path port_lock_dir();
 
 }  // namespace mirakuru::detail

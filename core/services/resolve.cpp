@@ -114,6 +114,7 @@ std::string VariableScope::resolve_var(const std::string& var, const std::string
     config_error(
         path, "unknown variable ${vars." + var + "}" + did_you_mean("vars." + var, known_names()));
   }
+  if (auto known = var_values_.find(var); known != var_values_.end()) return known->second;
   if (std::find(var_stack_.begin(), var_stack_.end(), var) != var_stack_.end()) {
     std::string loop;
     for (const auto& v : var_stack_) loop += v + " -> ";
@@ -124,6 +125,7 @@ std::string VariableScope::resolve_var(const std::string& var, const std::string
   std::string value = expand(it->second.value, it->second.path,
                              [&](const std::string& n) { return resolve(n, it->second.path); });
   var_stack_.pop_back();
+  var_values_[var] = value;
   return value;
 }
 

@@ -51,6 +51,7 @@ class VariableScope {
   std::size_t self_;
   std::set<std::size_t> referenced_;
   std::vector<std::string> var_stack_;  // vars being expanded: catches vars that refer in a loop
+  std::map<std::string, std::string> var_values_;  // each var is expanded once per service
 };
 
 struct ResolvedService {

@@ -39,8 +39,14 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
 }
 
 std::chrono::milliseconds duration_from_json(const nlohmann::json& value, const std::string& path) {
+  // Beyond ~31 years a duration means "forever" at best, and past 2^63 it would wrap around.
+  constexpr unsigned long long kMax = 1'000'000'000'000;
   if (value.is_number_unsigned() || (value.is_number_integer() && value.get<long long>() >= 0)) {
-    return std::chrono::milliseconds(value.get<long long>());
+    if (value.get<unsigned long long>() <= kMax) {
+      return std::chrono::milliseconds(value.get<long long>());
+    }
+    config_error(path, "the duration " + value.dump() + " ms is too long (at most " +
+                           std::to_string(kMax) + " ms, about 31 years)");
   }
   if (value.is_string()) {
     if (auto d = parse_duration(value.get_ref<const std::string&>())) return *d;
@@ -96,6 +102,21 @@ Stdio stdio_from_json(const nlohmann::json& value, const std::string& path) {
     if (s == "null") return Stdio::Null;
   }
   config_error(path, "expected \"capture\", \"inherit\" or \"null\", got " + describe_json(value));
+}
+
+std::filesystem::perms mode_from_json(const nlohmann::json& value, const std::string& path) {
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (!text.empty() && text.size() <= 4 &&
+        text.find_first_not_of("01234567") == std::string::npos) {
+      const unsigned long mode = std::stoul(text, nullptr, 8);
+      if (mode >= 0700 && mode <= 0777) return static_cast<std::filesystem::perms>(mode);
+    }
+  }
+  config_error(path,
+               "expected a directory mode in octal digits from \"0700\" to \"0777\" as a "
+               "string (the owner keeps rwx), e.g. \"0755\", got " +
+                   describe_json(value));
 }
 
 long long integer_from_json(const nlohmann::json& value, const std::string& path, long long lo,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -23,6 +24,9 @@ int signal_from_json(const nlohmann::json& value, const std::string& path);
 
 // "capture", "inherit" or "null".
 Stdio stdio_from_json(const nlohmann::json& value, const std::string& path);
+
+// "0755", "750": a directory mode in octal digits, within 0700-0777 (the owner keeps rwx).
+std::filesystem::perms mode_from_json(const nlohmann::json& value, const std::string& path);
 
 // An integer in [lo, hi]; ConfigError naming `path` otherwise.
 long long integer_from_json(const nlohmann::json& value, const std::string& path, long long lo,

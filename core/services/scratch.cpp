@@ -1,10 +1,12 @@
 #include "services/scratch.hpp"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <stdexcept>
 #include <system_error>
 #include <vector>
 
@@ -35,6 +37,26 @@ std::filesystem::path make_set_tmpdir() {
                             "cannot create a temporary directory " + tmpl);
   }
   return tmpl;
+}
+
+void make_directory(const std::filesystem::path& dir, std::filesystem::perms mode) {
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    throw std::system_error(errno, std::generic_category(), "cannot create " + dir.string());
+  }
+  // chmod, not mkdir's mode: the umask must not decide what the service may do.
+  if (::chmod(dir.c_str(), static_cast<mode_t>(mode)) != 0) {
+    throw std::system_error(errno, std::generic_category(), "cannot chmod " + dir.string());
+  }
+}
+
+void make_private_directories(const std::filesystem::path& dir) {
+  std::filesystem::path prefix;
+  for (const auto& part : dir) {
+    prefix /= part;
+    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
+      throw std::system_error(errno, std::generic_category(), "cannot create " + prefix.string());
+    }
+  }
 }
 
 std::filesystem::path log_dir() {
@@ -68,10 +90,6 @@ void give_to_user(const std::filesystem::path& dir, const std::string& user) {
                             "cannot give " + dir.string() + " to user \"" + user +
                                 "\" (running as another user needs root)");
   }
-  // The user must be able to reach its directory through the set's private parent.
-  std::error_code ec;
-  std::filesystem::permissions(dir.parent_path(), std::filesystem::perms::others_exec,
-                               std::filesystem::perm_options::add, ec);
 }
 
 void remove_tree(const std::filesystem::path& dir) noexcept {
@@ -79,6 +97,15 @@ void remove_tree(const std::filesystem::path& dir) noexcept {
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   if (ec) logger()->warn("could not remove {}: {}", dir.string(), ec.message());
+}
+
+KeepTmpdirs keep_tmpdirs_setting() {
+  const std::string value = env_or_empty("MIRAKURU_KEEP_TMPDIRS");
+  if (value.empty() || value == "never") return KeepTmpdirs::Never;
+  if (value == "failed") return KeepTmpdirs::Failed;
+  if (value == "always") return KeepTmpdirs::Always;
+  throw std::invalid_argument("MIRAKURU_KEEP_TMPDIRS=\"" + value +
+                              "\": expected \"never\" (the default), \"failed\" or \"always\"");
 }
 
 }  // namespace mirakuru::detail

@@ -44,13 +44,6 @@ void reject_duplicate_ports(const SetSpec& spec) {
   }
 }
 
-// Service directories are named after the service, cut short so socket paths still fit. A cut
-// name ends in ".INDEX": '.' is not allowed in service names, so it is no other service's name.
-std::string tmpdir_name(const std::string& service, std::size_t index) {
-  if (service.size() <= 24) return service;
-  return service.substr(0, 20) + "." + std::to_string(index);
-}
-
 void assign_ports(ServiceSet::Impl& impl, std::size_t i) {
   const ServiceSpec& s = impl.spec.services[i];
   std::vector<PortReservation> leases;
@@ -58,7 +51,7 @@ void assign_ports(ServiceSet::Impl& impl, std::size_t i) {
   auto take = [&](const PortSpec& p) {
     if (!p.automatic) return p.fixed;
     try {
-      leases.push_back(PortReservation::acquire());
+      leases.push_back(reserve_port());
     } catch (const std::runtime_error& err) {
       config_error(p.path, err.what());
     }
@@ -86,17 +79,19 @@ std::unique_ptr<ServiceSet::Impl> build_service_set(const nlohmann::json& config
   impl->endpoints.resize(n);
   impl->leases.resize(n);
   impl->failed.assign(n, false);
-  impl->scratch = make_set_tmpdir();
-  impl->owner = ::getpid();  // from here on, ~Impl removes the scratch directory
-  impl->scratch_cleanup = CleanupRegistration(impl->scratch);  // and so does the handler
+  try {
+    impl->keep = keep_tmpdirs_setting();
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError("", e.what());
+  }
+  impl->owner = ::getpid();  // from here on, ~Impl removes the directories
+  make_tmpdirs(*impl);
   const unsigned sequence = ++set_counter;
   const std::filesystem::path logs = log_dir();
   for (std::size_t i = 0; i < n; ++i) {
     const ServiceSpec& s = impl->spec.services[i];
     ServiceEndpoint& e = impl->endpoints[i];
     e.host = s.host;
-    e.tmpdir = impl->scratch / tmpdir_name(s.name, i);
-    std::filesystem::create_directory(e.tmpdir);
     e.log_file = logs / log_file_name(s.name, sequence);
     assign_ports(*impl, i);
     impl->markers.push_back(service_marker(sequence, s.name));
@@ -106,7 +101,7 @@ std::unique_ptr<ServiceSet::Impl> build_service_set(const nlohmann::json& config
     impl->resolved.push_back(resolve_service(impl->spec, impl->endpoints, i));
   }
   for (std::size_t i : impl->graph.order) impl->names.push_back(impl->spec.services[i].name);
-  logger()->debug("service set with {} services in {}", n, impl->scratch.string());
+  logger()->debug("service set with {} services in {}", n, impl->roots.front().dir.string());
   return impl;
 }
 
@@ -144,26 +139,16 @@ ServiceSet::Impl& checked(const std::unique_ptr<ServiceSet::Impl>& impl) {
   return *impl;
 }
 
-// Tells the termination handler which tmpdirs the normal path would keep for inspection: those
-// of the services start()/stop() marked failed. Called by the thread that marks them.
-void publish_failures(ServiceSet::Impl& impl) {
-  std::vector<std::filesystem::path> kept;
-  for (std::size_t i = 0; i < impl.failed.size(); ++i) {
-    if (impl.failed[i]) kept.push_back(impl.endpoints[i].tmpdir);
-  }
-  impl.scratch_cleanup.keep(std::move(kept));
-}
-
 // Runs start()/stop() of the set, then publishes the failures they marked, even when they throw.
 template <typename Step>
 void with_published_failures(ServiceSet::Impl& impl, Step step) {
   try {
     step();
   } catch (...) {
-    publish_failures(impl);
+    detail::publish_failures(impl);
     throw;
   }
-  publish_failures(impl);
+  detail::publish_failures(impl);
 }
 
 }  // namespace
@@ -174,15 +159,7 @@ ServiceSet& ServiceSet::operator=(ServiceSet&&) noexcept = default;
 ServiceSet::~ServiceSet() = default;
 
 ServiceSet ServiceSet::from_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw ConfigError(
-        "", path.string() + ": cannot read the service set file (" +
-                (std::filesystem::exists(path) ? "permission denied" : "no such file") + ")");
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto config = detail::parse_json_text(text.str(), path.string());
+  auto config = detail::parse_json_text(detail::read_config_file(path), path.string());
   std::error_code ec;
   auto dir = std::filesystem::absolute(path, ec).parent_path();
   try {
@@ -203,8 +180,6 @@ ServiceSet ServiceSet::from_string(std::string_view text, const std::filesystem:
 
 ServiceSet& ServiceSet::start() {
   Impl& impl = checked(impl_);
-  // A new attempt cleans up after itself again (start_services() forgets old failures too).
-  impl.scratch_cleanup.keep({});
   with_published_failures(impl, [&] { detail::start_services(impl); });
   return *this;
 }
@@ -255,6 +230,25 @@ std::string ServiceSet::url(const std::string& name) const {
 
 std::filesystem::path ServiceSet::tmpdir(const std::string& name) const {
   return checked(impl_).endpoint(name).tmpdir;
+}
+
+ServiceSet& ServiceSet::set_tmpdir_mode(const std::string& name, std::filesystem::perms mode) {
+  Impl& impl = checked(impl_);
+  const std::size_t i = impl.index(name);
+  if (impl.attached) throw std::logic_error("set_tmpdir_mode(): this ServiceSet is attached");
+  const auto bits = static_cast<unsigned>(mode);
+  if (bits < 0700 || bits > 0777) {
+    throw std::invalid_argument("set_tmpdir_mode(\"" + name +
+                                "\"): the mode must be within 0700-0777 (the owner keeps rwx)");
+  }
+  for (const auto& service : impl.resolved) {
+    if (service.executor->running()) {
+      throw std::logic_error("set_tmpdir_mode(\"" + name + "\"): stop the set first");
+    }
+  }
+  std::lock_guard lock(impl.mutex);
+  detail::move_tmpdir(impl, i, mode);
+  return *this;
 }
 
 std::filesystem::path ServiceSet::log_file(const std::string& name) const {

@@ -15,12 +15,16 @@
 #include "services/graph.hpp"
 #include "services/ports.hpp"
 #include "services/resolve.hpp"
+#include "services/scratch.hpp"
 #include "services/spec.hpp"
 
 namespace mirakuru {
+namespace detail {
+class KeeperLease;  // core/cli/keeper_lease.hpp
+}  // namespace detail
 
 struct ServiceSet::Impl {
-  ~Impl();  // stops what runs (only in the owning process) and removes the scratch directory
+  ~Impl();  // stops what runs (only in the owning process) and removes the tmpdirs
 
   bool attached = false;           // a read-only view of another process's services
   pid_t owner = -1;                // the process that may start, stop and clean up
@@ -31,14 +35,22 @@ struct ServiceSet::Impl {
   std::vector<detail::ServiceEndpoint> endpoints;            // by index in spec.services
   std::vector<std::vector<detail::PortReservation>> leases;  // the auto ports, held
   std::vector<detail::ResolvedService> resolved;
-  std::vector<bool> failed;          // keep its tmpdir for inspection
+  std::vector<bool> failed;          // start()/stop() failed: MIRAKURU_KEEP_TMPDIRS=failed keeps it
   std::vector<std::string> markers;  // MIRAKURU_SERVICE values (interrupt.hpp)
-  std::filesystem::path scratch;     // the set's "mk-XXXXXX" directory
-  // Removes `scratch` if the termination handler ends the runner (no destructor runs then).
-  // A member, so it unregisters only after ~Impl's body has stopped everything and removed
-  // the directory itself: the runner may be interrupted during that stop.
-  detail::CleanupRegistration scratch_cleanup;
+
+  // The directories the set created (tmpdirs.cpp): [0] the set's "mk-XXXXXX", then one per
+  // service that needs its own. Each registration makes the termination handler remove it
+  // (no destructor runs then); a member, so it unregisters only after ~Impl's body has stopped
+  // everything and removed the directory itself: the runner may be interrupted meanwhile.
+  struct TmpRoot {
+    std::filesystem::path dir;
+    detail::CleanupRegistration cleanup;
+  };
+  std::vector<TmpRoot> roots;
+  detail::KeepTmpdirs keep = detail::KeepTmpdirs::Never;
   std::mutex mutex;  // endpoints/resolved while start() may re-port
+  // attach_running(): the lease on the keeper that runs the services (null otherwise).
+  std::shared_ptr<detail::KeeperLease> keeper;
 
   std::size_t index(const std::string& name) const;  // std::out_of_range naming the services
   const detail::ServiceEndpoint& endpoint(const std::string& name) const;
@@ -58,6 +70,20 @@ void reassign_auto_ports(ServiceSet::Impl& impl, std::size_t i,
 void start_services(ServiceSet::Impl& impl);
 // A service whose stop() fails keeps its tmpdir when `mark_failures`.
 void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures = true);
+
+// tmpdirs.cpp: creates every service's ${tmpdir} (impl.endpoints[i].tmpdir). Throws
+// ConfigError (an unknown `user`) or std::system_error.
+void make_tmpdirs(ServiceSet::Impl& impl);
+// Tells the termination handler which tmpdirs the normal path would keep: those of the services
+// start()/stop() marked failed, with MIRAKURU_KEEP_TMPDIRS=failed.
+void publish_failures(ServiceSet::Impl& impl);
+// Removes the set's directories, except what MIRAKURU_KEEP_TMPDIRS keeps (logged). Never throws.
+void release_tmpdirs(ServiceSet::Impl& impl) noexcept;
+// "(log: ...; tmpdir ...)" for the failure messages of service i.
+std::string tmpdir_note(const ServiceSet::Impl& impl, std::size_t i);
+// Gives service i a top-level tmpdir with `mode` (moving its files there) and re-resolves
+// every service. Only while nothing of the set runs.
+void move_tmpdir(ServiceSet::Impl& impl, std::size_t i, std::filesystem::perms mode);
 
 // Runs service i's setup commands in order; throws ProcessExitedWithError / TimeoutExpired /
 // SpawnError naming the command and showing its output.

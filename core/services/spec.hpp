@@ -75,6 +75,7 @@ struct ServiceSpec {
   std::vector<CommandSpec> setup;
   std::vector<std::string> depends_on;
   std::string depends_on_path;
+  std::optional<std::filesystem::perms> tmpdir_mode;  // unset: 0700 inside the set's directory
 };
 
 struct SetSpec {

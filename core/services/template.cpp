@@ -50,6 +50,11 @@ std::string expand(std::string_view text, const std::string& path, const Resolve
   std::string out;
   for (const auto& piece : parse_template(text, path)) {
     out += piece.variable ? resolve(piece.text) : piece.text;
+    if (out.size() > kMaxExpansion) {
+      config_error(path, "expands to more than " + std::to_string(kMaxExpansion >> 20) +
+                             " MiB (variables that use other variables several times multiply "
+                             "their size)");
+    }
   }
   return out;
 }

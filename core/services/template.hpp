@@ -4,6 +4,7 @@
 // kept as is (so `$HOME` reaches the shell untouched).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ std::vector<TemplatePiece> parse_template(std::string_view text, const std::stri
 
 // Returns the value of one variable (the text between the braces); throws ConfigError.
 using Resolver = std::function<std::string(const std::string& name)>;
+
+// What one string may grow to by expansion; beyond it expand() throws ConfigError.
+inline constexpr std::size_t kMaxExpansion = std::size_t{1} << 20;
 
 // Substitutes every variable (`"shell": true` commands use shell_script() instead).
 std::string expand(std::string_view text, const std::string& path, const Resolver& resolve);

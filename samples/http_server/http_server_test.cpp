@@ -70,7 +70,8 @@ TEST(HttpServer, ServesAFileOnAReservedPort) {
   const auto& server = set.executor("http");
   EXPECT_FALSE(server.running());
   EXPECT_EQ(server.returncode(), -SIGTERM);
-  samples::cleaned(shot);  // the process is gone and its ${tmpdir} removed
+  { const auto gone = std::move(set); }  // ${tmpdir} belongs to the set: it goes with it
+  samples::cleaned(shot);                // the process is gone and its ${tmpdir} removed
 }
 
 TEST(HttpServer, AnotherServerOnTheSamePortIsAlreadyRunning) {

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -121,11 +122,13 @@ TEST(CleanupRegistry, FrozenKeepsAreFinalAndAForkOwnsNothing) {
 // would leave), with TEST_TMPDIR inside a private directory so every scratch lands there.
 class TerminationRunner : public faults::RunnerProcess {
  public:
-  void start(std::vector<std::string> flags = {}) {
+  void start(std::vector<std::string> flags = {}, std::map<std::string, std::string> env = {}) {
     fs::create_directories(tmp_.path() / "files");
     std::vector<std::string> argv{MIRAKURU_TERMINATION_RUNNER, dir().string()};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    launch(std::move(argv), {{"TEST_TMPDIR", tmp_.path().string()}, {"MIRAKURU_LOG", "info"}});
+    env["TEST_TMPDIR"] = tmp_.path().string();
+    env["MIRAKURU_LOG"] = "info";
+    launch(std::move(argv), std::move(env));
   }
   fs::path dir() const { return tmp_.path() / "files"; }
   void track_services(faults::Scenario& s) const { s.track_pid_files(dir()); }
@@ -176,12 +179,12 @@ INSTANTIATE_TEST_SUITE_P(Signals, TerminationCleanup, ::testing::Values(SIGINT, 
                            return info.param == SIGINT ? "Sigint" : "Sigterm";
                          });
 
-// Like the normal path (~ServiceSet): a service that had failed keeps its tmpdir for
-// inspection, and the handler says where it is.
+// Like the normal path (~ServiceSet) with MIRAKURU_KEEP_TMPDIRS=failed: a service that had
+// failed keeps its tmpdir for inspection, and the handler says where it is.
 TEST(TerminationCleanup, AFailedServicesTmpdirIsKeptAndNamed) {
   faults::Scenario s("failed service's tmpdir after SIGTERM");
   TerminationRunner runner;
-  runner.start({"--failed-set"});
+  runner.start({"--failed-set"}, {{"MIRAKURU_KEEP_TMPDIRS", "failed"}});
   const fs::path live = first_line(runner.dir() / "scratch");
   const fs::path failed = first_line(runner.dir() / "failed.tmpdir");
   ASSERT_EQ(read_text(failed / "evidence"), "evidence\n");
@@ -207,6 +210,32 @@ TEST(TerminationCleanup, AFailedServicesTmpdirIsKeptAndNamed) {
   runner.exec().kill();
   fs::remove_all(failed.parent_path());  // outside our TempDir when $TEST_TMPDIR is too long
 }
+
+// Issue 16, item 4: the signal arrives while a set starts; its failure reaches the runner's
+// code, which destroys the set while the handler still waits for a slow executor. That
+// destructor once kept the "failed" tmpdir and unregistered it from the handler: left behind.
+class InterruptedStart : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(InterruptedStart, LeavesNoTmpdir) {
+  faults::Scenario s("set interrupted during start(), MIRAKURU_KEEP_TMPDIRS=" + GetParam());
+  TerminationRunner runner;
+  runner.start({"--interrupted-start"}, {{"MIRAKURU_KEEP_TMPDIRS", GetParam()}});
+  const fs::path scratch = first_line(runner.dir() / "scratch");
+  ASSERT_GT(test::read_pid_file(runner.dir() / "db.leader.pid", 20s), 0);
+  runner.track_services(s);
+  ASSERT_EQ(::kill(runner.pid(), SIGTERM), 0);
+  EXPECT_EQ(runner.exec().wait(20s), std::optional<int>(-SIGTERM)) << runner.exec().err_output();
+  s.expect_gone(0ms);
+  EXPECT_TRUE(fs::exists(runner.dir() / "set.destroyed"));  // the window was open
+  EXPECT_FALSE(fs::exists(scratch)) << runner.exec().err_output();
+  runner.track_the_rest(s);
+  s.expect_gone(1000ms);
+  s.note("scratch removed although the set's destructor ran first");
+  runner.exec().kill();
+  fs::remove_all(scratch);
+}
+
+INSTANTIATE_TEST_SUITE_P(Keep, InterruptedStart, ::testing::Values("never", "failed"));
 
 }  // namespace
 }  // namespace mirakuru

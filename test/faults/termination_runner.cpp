@@ -1,5 +1,6 @@
-// mk_termination_runner DIR [--failed-set] — a test runner whose service sets must leave no
-// temporary directory behind when SIGINT/SIGTERM ends it through the termination handler.
+// mk_termination_runner DIR [--failed-set | --interrupted-start] — a test runner whose service
+// sets must leave no temporary directory behind when SIGINT/SIGTERM ends it through the
+// termination handler.
 //
 // Installs mirakuru::install_termination_handler(), then starts a ServiceSet of two services
 // that keep files in their ${tmpdir} (mk_graceful, recording how it was stopped in
@@ -7,9 +8,15 @@
 // directory to DIR/scratch. With --failed-set, first builds another set whose service "broken"
 // writes a file into its ${tmpdir} and exits 3 during start(): that tmpdir is kept for
 // inspection, its path written to DIR/failed.tmpdir. Prints "READY", then waits for signals.
+// With --interrupted-start, starts an executor that ignores SIGTERM (1.5 s grace), builds a set
+// whose "db" (a shell, pid in DIR/db.leader.pid, exit 3 on SIGTERM) never becomes ready, writes its
+// scratch directory to DIR/scratch, prints "READY" and calls start(): the signal makes it fail, and
+// the runner destroys the set as a test framework would (DIR/set.destroyed) while the handler still
+// waits for the slow executor.
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -64,6 +71,29 @@ mirakuru::ServiceSet start_failed_set(const std::filesystem::path& dir) {
   throw std::runtime_error("the broken service started");
 }
 
+int interrupted_start(const std::filesystem::path& dir) {
+  using namespace std::chrono_literals;
+  mirakuru::SimpleExecutor slow(fixture("term_ignorer"), {.stop_timeout = 1500ms});
+  slow.start();
+  {
+    // Exits 3 on SIGTERM: start() fails at once (an exit 0 could be a daemon going away).
+    auto set = mirakuru::ServiceSet::from_string(
+        R"({"services": {"db": {"command": "echo $$$$ > )" + (dir / "db.leader.pid").string() +
+        R"(; trap 'exit 3' TERM; while :; do sleep 0.05; done", "shell": true,
+        "ready": {"file": {"path": "${tmpdir}/never"}}, "timeout": "20s"}}})");
+    write_file(dir / "scratch", set.tmpdir("db").parent_path().string());
+    std::printf("READY\n");
+    std::fflush(stdout);
+    try {
+      set.start();
+    } catch (const std::exception& e) {
+      write_file(dir / "start.error", e.what());
+    }
+  }
+  write_file(dir / "set.destroyed", "yes");
+  for (;;) ::pause();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,6 +105,7 @@ int main(int argc, char** argv) {
   const bool failed_set = argc > 2 && std::strcmp(argv[2], "--failed-set") == 0;
   mirakuru::install_termination_handler();
   try {
+    if (argc > 2 && std::strcmp(argv[2], "--interrupted-start") == 0) return interrupted_start(dir);
     std::optional<mirakuru::ServiceSet> failed;
     if (failed_set) failed.emplace(start_failed_set(dir));
     [[maybe_unused]] const auto live = start_live_set(dir);

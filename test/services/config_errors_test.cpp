@@ -8,32 +8,15 @@
 
 #include "mirakuru/errors.hpp"
 #include "mirakuru/service_set.hpp"
-#include "test_support.hpp"
+#include "svc_test_support.hpp"
 
 namespace mirakuru {
 namespace {
 
 using ::testing::HasSubstr;
 
-// The error from_string(json) throws (fails the test when it does not throw).
-ConfigError error_of(const std::string& json) {
-  try {
-    ServiceSet::from_string(json);
-  } catch (const ConfigError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no ConfigError for " << json;
-  return ConfigError("", "");
-}
-
-void expect_error(const std::string& json, const std::string& path, const std::string& message) {
-  const ConfigError e = error_of(json);
-  EXPECT_EQ(e.json_path(), path) << e.what();
-  EXPECT_THAT(e.what(), HasSubstr(message));
-  if (!path.empty()) {
-    EXPECT_THAT(e.what(), HasSubstr(path + ": "));
-  }
-}
+using test::error_of;
+using test::expect_error;
 
 TEST(ConfigErrors, MalformedJsonHasLineAndColumn) {
   const ConfigError e = error_of("{\n  \"services\": {\n    \"a\": {\"command\": \"x\",}\n  }\n}");

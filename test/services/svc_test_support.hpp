@@ -1,6 +1,9 @@
 // Helpers for the service-set tests: JSON with the fixture's path in ${vars.svc}.
 #pragma once
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -8,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "mirakuru/errors.hpp"
 #include "mirakuru/service_set.hpp"
 #include "test_support.hpp"
 
@@ -56,6 +60,27 @@ class ScopedEnv {
   const char* name_;
   std::optional<std::string> old_;
 };
+
+// The error from_string(json) throws (fails the test when it does not throw).
+inline ConfigError error_of(const std::string& json) {
+  try {
+    ServiceSet::from_string(json);
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ConfigError for " << json;
+  return ConfigError("", "");
+}
+
+inline void expect_error(const std::string& json, const std::string& path,
+                         const std::string& message) {
+  const ConfigError e = error_of(json);
+  EXPECT_EQ(e.json_path(), path) << e.what();
+  EXPECT_THAT(e.what(), ::testing::HasSubstr(message));
+  if (!path.empty()) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(path + ": "));
+  }
+}
 
 inline std::string read_file(const std::filesystem::path& file) {
   std::ifstream in(file);

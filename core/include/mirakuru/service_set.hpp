@@ -12,8 +12,13 @@
 //   behind) and starts nothing. It reserves the "auto" ports (held until destruction, so no
 //   other runner can take them), creates each service's ${tmpdir} and builds each executor.
 // - start() runs setup commands and starts the services, each in its own thread as soon as its
-//   dependencies are ready; stop() stops them dependents-first, also in parallel. Each service's
-//   tmpdir is removed by stop() (created again by the next start()) and kept when it failed.
+//   dependencies are ready; stop() stops them dependents-first, also in parallel.
+// - ${tmpdir}s belong to the set, not to one start: created with it (files written there before
+//   start() are found by the service), kept across stop()/start() (a restart sees its data),
+//   removed by the destructor (and by the termination handler, mirakuru/cleanup.hpp). Each is
+//   mode 0700 ("tmpdir_mode", set_tmpdir_mode() for more). MIRAKURU_KEEP_TMPDIRS=failed keeps
+//   those of a set where a service failed, =always every one (default: never); kept
+//   directories are logged (warn).
 // - The destructor stops what runs and removes the set's directories; it never throws.
 //
 // Threads: one ServiceSet must not be used from several threads at once while start() or
@@ -78,6 +83,15 @@ class ServiceSet {
   std::string host(const std::string& name) const;                        // default "127.0.0.1"
   std::string url(const std::string& name) const;                         // http://HOST:PORT
   std::filesystem::path tmpdir(const std::string& name) const;
+  // The C++ form of "tmpdir_mode": gives the service a directory with `mode` (0700-0777; the
+  // owner keeps rwx), e.g. std::filesystem::perms(0755) for nginx, whose workers run as
+  // `nobody` and read their config there. Such a directory sits at the top of the temporary
+  // directory rather than in the set's private one; what the old one held is moved along, and
+  // tmpdir(name), ${tmpdir} and ${services.NAME.tmpdir} change to it (every executor is built
+  // again: references from executor() before this call dangle). Throws std::logic_error while
+  // any service of the set runs, std::invalid_argument for a mode out of range,
+  // std::out_of_range for an unknown name, std::filesystem::filesystem_error.
+  ServiceSet& set_tmpdir_mode(const std::string& name, std::filesystem::perms mode);
   // The service's executor (a TcpExecutor, OutputExecutor... as its "ready" says). The
   // reference stays valid until the set is destroyed, except that a port retry in start()
   // replaces the executor of that service (and of the services using its port). An attached
@@ -98,6 +112,23 @@ class ServiceSet {
   // std::logic_error. Throws ConfigError when `endpoints` is not what endpoints() returns.
   static ServiceSet attach(const nlohmann::json& endpoints);
   bool attached() const;
+
+  // Attaches to the set a keeper runs (`mirakuru up FILE`, see docs/guide.md "Sharing services
+  // across test processes"): the same read-only view as attach(), built from the keeper's
+  // endpoints, plus a lease — the keeper counts this process as attached until the set is
+  // destroyed or the process ends (a crash releases it too). `config` is the file given to
+  // `up` (any path to it); `state_dir` as `mirakuru --state-dir` (empty: $MIRAKURU_STATE_DIR,
+  // else ${XDG_RUNTIME_DIR:-/tmp}/mirakuru-$UID). Blocks for one request to the keeper
+  // (well under a millisecond when it is idle). Throws ConfigError when no keeper runs that set,
+  // when the file changed since `up` (a stale keeper: run `mirakuru down` and `up` again), or
+  // when the state directory is refused (owned by another user, group/world-writable).
+  static ServiceSet attach_running(const std::filesystem::path& config,
+                                   const std::filesystem::path& state_dir = {});
+  // A set from attach_running(): what its keeper reported since the last call, one message
+  // each — a service that exited by itself (also one dead before the attach), the keeper
+  // stopping the set (`mirakuru down`...) and why, the keeper vanishing. Each is returned once.
+  // Never blocks. Any other set, or a forked copy of the attaching process: always empty.
+  std::vector<std::string> take_keeper_events();
 
   // Service names in start order (dependencies first; ties by name).
   std::vector<std::string> names() const;
