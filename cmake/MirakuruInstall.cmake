@@ -3,7 +3,12 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS mirakuru mirakuru_gtest mirakuru_gtest_main EXPORT mirakuruTargets
+set(mirakuru_installed_targets mirakuru mirakuru_gtest mirakuru_gtest_main)
+# Builds exactly what `cmake --install` installs (CI's plain Release build uses it).
+add_custom_target(mirakuru_package)
+add_dependencies(mirakuru_package ${mirakuru_installed_targets})
+
+install(TARGETS ${mirakuru_installed_targets} EXPORT mirakuruTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}

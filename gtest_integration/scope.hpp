@@ -34,8 +34,10 @@ class Scope {
   // Builds and starts the set (or attaches in a death-test child), records the properties and
   // publishes the endpoints. Returns "" or the error message. Never throws.
   std::string set_up(std::string label);
-  // Stops the set (nothing in a death-test child). Returns "" or the error. Never throws.
-  std::string tear_down();
+  // Stops the set (nothing in a death-test child) and removes or keeps its logs (logs.hpp):
+  // `tests_failed` says whether a test of the scope failed. Returns "" or the error. Never
+  // throws.
+  std::string tear_down(bool tests_failed);
 
   // Throws std::logic_error (saying why) when no set is usable.
   ServiceSet& services();

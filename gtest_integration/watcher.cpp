@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "printer.hpp"
 #include "report.hpp"
 #include "scope.hpp"
 
@@ -81,7 +82,9 @@ bool last_environment_teardown() {
 void ensure_watcher() {
   static std::atomic<bool> installed{false};
   if (installed.exchange(true)) return;
-  ::testing::UnitTest::GetInstance()->listeners().Append(new Watcher);
+  auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  wrap_result_printer(listeners);  // before the watcher, whose OnTestEnd must run first
+  listeners.Append(new Watcher);
 }
 
 }  // namespace mirakuru::gtest::detail

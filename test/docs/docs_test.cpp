@@ -233,6 +233,14 @@ TEST(DocBlocks, EveryCmakeBlockHasBalancedCommands) {
   }
 }
 
+// The README's commands run as the user: only install-deps.sh escalates, by itself.
+TEST(DocBlocks, ReadmeCommandsNeedNoSudo) {
+  for (const auto& b : blocks_of(fs::path(MIRAKURU_SOURCE_DIR) / "README.md")) {
+    if (std::find(kShell.begin(), kShell.end(), b.language) == kShell.end()) continue;
+    EXPECT_THAT(b.body, ::testing::Not(::testing::HasSubstr("sudo"))) << b.where();
+  }
+}
+
 // A block in a language nothing here checks would silently rot: tag prose as ```text.
 TEST(DocBlocks, EveryBlockIsInACheckedLanguage) {
   const std::vector<std::string> checked{"cpp",     "c++",    "json", "sh",    "bash", "shell",
