@@ -1,5 +1,7 @@
 #include "scope.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
@@ -165,7 +167,15 @@ std::string Scope::set_up(std::string label) {
   return {};
 }
 
+void await_termination_if_interrupted() {
+  if (mirakuru::termination_signal() == 0) return;
+  // The handler's thread re-raises the signal once every service is stopped; its own fallback
+  // is _exit(), so this ends.
+  for (;;) ::pause();
+}
+
 std::string Scope::tear_down(bool tests_failed) {
+  await_termination_if_interrupted();
   unwatch(this);
   start_failed_ = false;
   if (attached_) {

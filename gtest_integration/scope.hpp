@@ -91,6 +91,12 @@ void watch(Scope* scope);
 void unwatch(Scope* scope);
 std::vector<Scope*> watched();
 
+// When the termination handler is stopping the services (mirakuru::termination_signal() is
+// set), does not return: it waits for the handler to end the runner with the signal, so
+// that no further test runs against stopped services and main() cannot return its own status
+// first. Returns at once when no termination is under way.
+void await_termination_if_interrupted();
+
 // Keeps `set` alive until the process ends, without running its destructor: used by
 // destructors that may run during static destruction, when the core may already be gone.
 void immortalize(std::unique_ptr<ServiceSet> set);

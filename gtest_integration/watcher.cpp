@@ -32,6 +32,7 @@ class Watcher : public ::testing::EmptyTestEventListener {
   }
 
   void OnTestStart(const ::testing::TestInfo& test) override {
+    await_termination_if_interrupted();  // no test runs against services being stopped
     // A service that died between two tests fails the next one instead of going unnoticed;
     // the message names both tests, so nobody blames this one's code.
     for (Scope* scope : watched()) {
