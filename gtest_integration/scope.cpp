@@ -200,7 +200,8 @@ std::string Scope::tear_down(bool tests_failed) {
   } catch (const std::exception&) {
     // A stale entry is ignored by children (they check the publisher's pid).
   }
-  const ServiceLogs logs = logs_of(*set_);
+  // The logs of a keeper's set (MIRAKURU_ATTACH) are the keeper's to keep.
+  const ServiceLogs logs = set_->attached() ? ServiceLogs{} : logs_of(*set_);
   std::string stop_error = stop_owned();
   print(finish_logs(logs, tests_failed || !deaths.empty() || !stop_error.empty(), keep_logs(),
                     label_));
@@ -294,12 +295,12 @@ void Scope::record_properties() {
 std::vector<std::string> Scope::take_deaths(const std::string& when) {
   std::vector<std::string> deaths;
   if (!started_ || !set_ || attached_) return deaths;
+  if (set_->attached()) return keeper_deaths(when);  // MIRAKURU_ATTACH: the keeper reports them
   if (mirakuru::termination_signal() != 0) {
     std::string message = interruption(when);
     if (!message.empty()) deaths.push_back(std::move(message));
     return deaths;
   }
-  if (set_->attached()) return keeper_deaths(when);  // MIRAKURU_ATTACH: the keeper reports them
   for (const auto& name : set_->names()) {
     const SimpleExecutor& ex = std::as_const(*set_).executor(name);
     pid_t pid = ex.pid();
