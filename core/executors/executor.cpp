@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include "executors/backoff.hpp"
 #include "executors/line_splitter.hpp"
 #include "executors/messages.hpp"
 #include "executors/piece_probe.hpp"
+#include "executors/retry.hpp"
 #include "process/log.hpp"
 
 namespace mirakuru {
@@ -51,6 +53,8 @@ constexpr std::chrono::milliseconds kTailGrace{200};
 constexpr std::chrono::milliseconds kExitGrace{100};
 // Output wakes a check early at most this often (or every poll_initial, when shorter).
 constexpr std::chrono::microseconds kOutputRecheckGap{250};
+// The pause between attempts sleeps in slices this long when there is no process to wait on.
+constexpr std::chrono::milliseconds kPauseSlice{20};
 
 std::chrono::milliseconds since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
@@ -104,6 +108,40 @@ std::string Executor::waiting_for() const {
 
 Executor& Executor::start() {
   if (running()) return *this;  // like Python mirakuru: nothing to start, nothing to wait for
+  const int retries = options().retries;
+  if (retries <= 0) return start_attempt();
+  detail::Attempts attempts;
+  for (;;) {
+    const auto began = Clock::now();
+    try {
+      return start_attempt();
+    } catch (...) {
+      const std::exception_ptr error = std::current_exception();
+      attempts.failed(error, Clock::now() - began);
+      if (attempts.size() > static_cast<std::size_t>(retries) || !detail::worth_retrying(error)) {
+        attempts.rethrow_last();
+      }
+      detail::logger()->warn("\"{}\": attempt {} of {} failed, retrying in {}", command().str(),
+                             attempts.size(), retries + 1,
+                             detail::format_duration(options().retry_delay));
+    }
+    pause_before_retry();
+  }
+}
+
+void Executor::pause_before_retry() const {
+  const auto until = Clock::now() + options().retry_delay;
+  std::uint64_t seen = 0;
+  while (Clock::now() < until) {
+    // The last attempt's process is dead: its events (none, but a wake-up) end the pause early
+    // only when something wants the start to end; without a process there is nothing to wait on.
+    if (!wait_for_event(until, seen) && Clock::now() < until) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), kPauseSlice));
+    }
+  }
+}
+
+Executor& Executor::start_attempt() {
   const auto started = Clock::now();
   const auto deadline = deadline_after(started, options().timeout);
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "executors/messages.hpp"
+#include "executors/retry.hpp"
 #include "process/launch.hpp"
 #include "process/log.hpp"
 #include "process/process.hpp"
@@ -45,7 +46,9 @@ void ScopedStop::resume() {
 // ---- SimpleExecutor --------------------------------------------------------------------------
 
 SimpleExecutor::SimpleExecutor(Command command, Options options)
-    : command_(std::move(command)), options_(std::move(options)) {}
+    : command_(std::move(command)), options_(std::move(options)) {
+  detail::validate_retry_options(options_);
+}
 
 SimpleExecutor::~SimpleExecutor() { kill_quietly(); }
 

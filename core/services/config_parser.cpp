@@ -20,7 +20,8 @@ const std::vector<std::string>& service_keys() {
       "stop_timeout", "stop_signal", "kill_signal", "expected_returncode",
       "env",          "inherit_env", "cwd",         "user",
       "stdout",       "stderr",      "log_file",    "output_limit",
-      "poll_max",     "setup",       "depends_on",  "tmpdir_mode"};
+      "poll_max",     "setup",       "depends_on",  "tmpdir_mode",
+      "retries",      "retry_delay", "health"};
   return keys;
 }
 
@@ -115,6 +116,8 @@ ReadySpec parse_ready_parts(const nlohmann::json& value, const std::string& path
   return spec;
 }
 
+}  // namespace
+
 ReadySpec parse_ready(const nlohmann::json& value, const std::string& path) {
   if (value.is_array()) return parse_ready_parts(value, path, ReadyKind::All);
   if (value.is_object() && value.size() == 1 && (value.contains("all") || value.contains("any"))) {
@@ -124,6 +127,8 @@ ReadySpec parse_ready(const nlohmann::json& value, const std::string& path) {
   }
   return parse_single_ready(value, path);
 }
+
+namespace {
 
 ReadySpec parse_single_ready(const nlohmann::json& value, const std::string& path) {
   JsonObject ready(value, path, ready_keys());
@@ -271,6 +276,8 @@ ServiceSpec parse_service(const std::string& name, const nlohmann::json& value,
   spec.host = s.string("host", "127.0.0.1");
   if (spec.host.empty()) config_error(s.path("host"), "the host is empty");
   if (const auto* r = s.find("ready")) spec.ready = parse_ready(*r, s.path("ready"));
+  if (const auto* h = s.find("health")) spec.health = parse_health(*h, s.path("health"));
+  parse_retries(value, path, spec);
 
   Options& o = spec.options;
   if (const auto* v = s.find("timeout")) o.timeout = duration_from_json(*v, s.path("timeout"));

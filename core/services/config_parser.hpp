@@ -26,9 +26,17 @@ nlohmann::json parse_json_text(std::string_view text, const std::string& origin)
 // or device, too large).
 std::string read_config_file(const std::filesystem::path& path);
 
+// "ready" (one check, an array of them, {"all"|"any": [...]}) at `path` (config_parser.cpp).
+ReadySpec parse_ready(const nlohmann::json& value, const std::string& path);
+// "health" at `path`: one check or all/any, plus "interval" and "failures" (health_config.cpp).
+HealthSpec parse_health(const nlohmann::json& value, const std::string& path);
+// "retries" and "retry_delay" of the service object `service`, into spec.options.
+void parse_retries(const nlohmann::json& service, const std::string& path, ServiceSpec& spec);
+
 // The keys the format knows, by JSON location (the schema in docs/ must list the same).
 const std::vector<std::string>& top_level_keys();
 const std::vector<std::string>& service_keys();
 const std::vector<std::string>& ready_keys();
+const std::vector<std::string>& health_keys();  // ready_keys() + interval, failures
 
 }  // namespace mirakuru::detail

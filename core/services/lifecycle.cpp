@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "executors/line_regex.hpp"
+#include "executors/retry.hpp"
 #include "mirakuru/errors.hpp"
 #include "process/log.hpp"
 #include "services/interrupt.hpp"
@@ -121,27 +122,57 @@ class Starter {
     }
   }
 
+  // One loop for every retry of a service: "retries" (each attempt a fresh process and, on an
+  // auto port, a fresh port when no service using the old one has started), and the retry a
+  // service on an auto port gets even without "retries" when it finds its port taken.
   void start_executor(std::size_t i) {
-    for (int attempt = 0;; ++attempt) {
+    const bool auto_ports = has_auto_ports(impl_.spec.services[i]);
+    const int retries = impl_.spec.services[i].options.retries;
+    Attempts attempts;
+    for (;;) {
       SimpleExecutor* executor = nullptr;
+      std::string where;
       {
         std::lock_guard lock(impl_.mutex);
         executor = impl_.resolved[i].executor.get();
+        const auto& port = impl_.endpoints[i].port;
+        if (auto_ports && port) where = "on port " + std::to_string(*port);
       }
+      const auto began = std::chrono::steady_clock::now();
       try {
         executor->start();
         return;
       } catch (...) {
-        if (attempt > 0 || !has_auto_ports(impl_.spec.services[i]) ||
-            !lost_its_port(std::current_exception()) || !retry_on_new_port(i)) {
-          throw;
-        }
+        const std::exception_ptr error = std::current_exception();
+        attempts.failed(error, std::chrono::steady_clock::now() - began, where);
+        const bool lost_port = auto_ports && lost_its_port(error);
+        const bool allowed = attempts.size() <= static_cast<std::size_t>(retries) ||
+                             (lost_port && attempts.size() == 1);
+        if (!allowed || !worth_retrying(error) || aborted()) attempts.rethrow_last();
+        // A new port if it can still change; a port that was taken cannot be used again.
+        if (auto_ports && !move_to_new_port(i) && lost_port) attempts.rethrow_last();
+        logger()->warn("service '{}': attempt {} of {} failed, retrying{}",
+                       impl_.spec.services[i].name, attempts.size(),
+                       std::max(retries + 1, static_cast<int>(attempts.size()) + 1),
+                       auto_ports ? " on a new port" : "");
       }
+      if (!pause(impl_.spec.services[i].options.retry_delay)) attempts.rethrow_last();
     }
   }
 
+  bool aborted() {
+    std::lock_guard lock(mutex_);
+    return abort_;
+  }
+
+  // Waits `delay` between attempts; false when another service failed meanwhile.
+  bool pause(std::chrono::milliseconds delay) {
+    std::unique_lock lock(mutex_);
+    return !changed_.wait_for(lock, delay, [&] { return abort_; });
+  }
+
   // Only while no service that already used this service's port has started.
-  bool retry_on_new_port(std::size_t i) {
+  bool move_to_new_port(std::size_t i) {
     std::lock_guard lock(mutex_);
     if (abort_) return false;
     std::vector<std::size_t> users;
@@ -153,8 +184,8 @@ class Starter {
     std::lock_guard endpoints_lock(impl_.mutex);
     const auto old_port = impl_.endpoints[i].port;
     reassign_auto_ports(impl_, i, users);
-    logger()->warn("service '{}': its port {} was taken by another process; retrying on {}",
-                   impl_.spec.services[i].name, old_port ? *old_port : 0,
+    logger()->warn("service '{}': moving from port {} to {}", impl_.spec.services[i].name,
+                   old_port ? *old_port : 0,
                    impl_.endpoints[i].port ? *impl_.endpoints[i].port : 0);
     return true;
   }

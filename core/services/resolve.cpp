@@ -202,7 +202,8 @@ class Resolution {
 
   // The executors reject some combinations themselves (a banner on a stream that is not
   // captured, a socket path over the kernel's limit): those are mistakes in the JSON too.
-  std::unique_ptr<SimpleExecutor> executor(Command cmd, const Options& o) {
+  std::unique_ptr<SimpleExecutor> executor(Command cmd, Options o) {
+    o.retries = 0;  // the set retries each attempt itself (lifecycle.cpp)
     try {
       return make_executor(std::move(cmd), o);
     } catch (const std::invalid_argument& e) {
@@ -211,6 +212,20 @@ class Resolution {
   }
 
   const std::set<std::size_t>& referenced() const { return scope_.referenced(); }
+
+  // "health": the probe "ready" would build from the same syntax.
+  std::unique_ptr<Probe> health(const Options& o) {
+    const ReadySpec& r = spec_.health.check;
+    const std::filesystem::path base = o.cwd.empty() ? set_.config_dir : o.cwd;
+    try {
+      if (r.kind != ReadyKind::All && r.kind != ReadyKind::Any) return part_probe(r, base, o);
+      std::vector<std::unique_ptr<Probe>> parts;
+      for (const auto& part : r.parts) parts.push_back(part_probe(part, base, o));
+      return r.kind == ReadyKind::All ? all_of(std::move(parts)) : any_of(std::move(parts));
+    } catch (const std::invalid_argument& e) {
+      config_error(spec_.health.path, e.what());
+    }
+  }
 
  private:
   std::unique_ptr<SimpleExecutor> make_executor(Command cmd, const Options& o) {
@@ -337,6 +352,7 @@ ResolvedService resolve_service(const SetSpec& set, const std::vector<ServiceEnd
   out.options = r.options();
   for (const auto& setup : spec.setup) out.setup.push_back(r.command(setup));
   out.executor = r.executor(r.command(spec.command), out.options);
+  if (spec.health.check.kind != ReadyKind::None) out.health = r.health(out.options);
   out.referenced = r.referenced();
   return out;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "mirakuru/probe.hpp"
 #include "mirakuru/simple_executor.hpp"
 #include "services/spec.hpp"
 
@@ -55,9 +56,11 @@ class VariableScope {
 };
 
 struct ResolvedService {
-  std::unique_ptr<SimpleExecutor> executor;
-  std::vector<Command> setup;  // run with `options` before the executor starts
-  Options options;
+  std::unique_ptr<SimpleExecutor> executor;  // built with retries = 0: the set retries (it may
+                                             // give an auto port a new number in between)
+  std::vector<Command> setup;                // run with `options` before the executor starts
+  Options options;                           // as configured, retries included
+  std::unique_ptr<Probe> health;             // "health": null without one
   std::set<std::size_t> referenced;
 };
 

@@ -1,6 +1,7 @@
 // A service set as parsed from JSON: checked for shape and types, variables not yet expanded.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -54,6 +55,14 @@ struct ReadySpec {
   std::vector<ReadySpec> parts;
 };
 
+// "health": a check repeated while the service runs, once it is ready.
+struct HealthSpec {
+  ReadySpec check;  // kind None: the service has no health check
+  std::chrono::milliseconds interval{1000};
+  int failures = 3;  // consecutive failed checks that make the service unhealthy
+  std::string path;  // "/services/NAME/health"
+};
+
 struct PortSpec {
   bool automatic = false;  // "auto"
   int fixed = 0;
@@ -68,7 +77,9 @@ struct ServiceSpec {
   std::map<std::string, PortSpec> ports;
   std::string host = "127.0.0.1";
   ReadySpec ready;
-  Options options;  // the fields that hold no variables (durations, signals, modes, user...)
+  HealthSpec health;
+  Options options;  // with "retries" / "retry_delay", which the set applies (not the executor)  //
+                    // the fields that hold no variables (durations, signals, modes, user...)
   std::map<std::string, Text> env;  // null values are in options.env_remove instead
   Text cwd;
   Text log_file;

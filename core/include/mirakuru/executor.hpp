@@ -49,7 +49,11 @@ class Executor : public SimpleExecutor {
 
   // Blocks until ready (see above). Throws AlreadyRunning, SpawnError, ProcessExitedWithError,
   // TimeoutExpired, or ExecutorError when the probe reports it can never succeed while the
-  // process still runs (e.g. it closed the output a banner was expected on).
+  // process still runs (e.g. it closed the output a banner was expected on). With
+  // Options::retries, each of those but SpawnError is retried with a fresh process (each attempt
+  // has the whole Options::timeout, attempts are Options::retry_delay apart, and each failed
+  // attempt is logged as a warning); the final error is the last attempt's type and lists every
+  // attempt.
   // On a running executor it does nothing (no check, no wait) and returns *this, like Python
   // mirakuru. Polling probes are asked with the backoff of
   // Options::poll_initial / poll_max; output probes only when output arrives.
@@ -68,6 +72,8 @@ class Executor : public SimpleExecutor {
   std::size_t checks() const { return checks_; }
 
  private:
+  Executor& start_attempt();  // one attempt of start(): spawn and wait
+  void pause_before_retry() const;
   [[noreturn]] void fail_exited(int code, std::chrono::steady_clock::time_point started);
   [[noreturn]] void fail_never(std::chrono::steady_clock::time_point started);
   [[noreturn]] void fail_timeout();

@@ -50,6 +50,17 @@ struct Options {
   std::size_t output_limit = std::size_t{1} << 20;  // bytes kept per captured stream (newest)
   std::chrono::microseconds poll_initial{250};      // probe backoff: shortest interval (then T/8)
   std::chrono::milliseconds poll_max{20};           // probe backoff: cap
+
+  // --- retries (readiness executors: Executor and its subclasses) ---
+  // A start() that fails — not ready within `timeout` (each attempt has its own), the process
+  // exiting early, the port/socket/file already taken, the probe giving up — is tried again up
+  // to `retries` times, each time with a fresh process, after `retry_delay`. The final error is
+  // the last attempt's, of the same type, and lists every attempt (number, what failed, how
+  // long it took). Never retried: SpawnError (exec cannot work), StartInterrupted. 0..100;
+  // retry_delay 0..1 h (std::invalid_argument otherwise). A SimpleExecutor, whose start() only
+  // spawns, does not retry.
+  int retries = 0;
+  std::chrono::milliseconds retry_delay{0};
 };
 
 }  // namespace mirakuru
