@@ -148,6 +148,7 @@ std::string Scope::set_up(std::string label) {
     return error_;
   }
 
+  unhealthy_reported_.clear();  // the set's health counts start again with each start()
   for (const auto& name : set_->attached() ? std::vector<std::string>{} : set_->names()) {
     const SimpleExecutor& ex = std::as_const(*set_).executor(name);
     if (ex.pid() > 0 && !ex.running()) daemonized_.emplace(name, ex.pid());
@@ -326,7 +327,38 @@ std::vector<std::string> Scope::take_deaths(const std::string& when) {
     }
     deaths.push_back(std::move(msg));
   }
+  for (auto& message : take_unhealthy(when)) deaths.push_back(std::move(message));
   return deaths;
+}
+
+std::vector<std::string> Scope::take_unhealthy(const std::string& when) {
+  std::vector<std::string> reports;
+  for (const auto& name : set_->names()) {
+    const ServiceHealth health = set_->health(name);
+    std::size_t& reported = unhealthy_reported_[name];
+    if (health.turned_unhealthy <= reported) continue;
+    reported = health.turned_unhealthy;  // each time it turned unhealthy is reported once
+    const SimpleExecutor& ex = std::as_const(*set_).executor(name);
+    if (!ex.running()) continue;  // its death is what take_deaths() reports
+    std::string msg = "mirakuru: service '" + name + "' of " + label_;
+    msg += " (pid " + std::to_string(ex.pid()) + ") became unhealthy " + when + ": ";
+    msg += health.healthy ? "its health checks (" + health.check + ") failed, then passed again"
+                          : std::to_string(health.failures_in_a_row) +
+                                " health checks in a row failed (" + health.check + ")";
+    msg += "; last check: " + health.last_result + ".\n";
+    std::size_t lines = log_tail_lines() > 0 ? log_tail_lines() : 20;
+    std::string out = tail(ex.output(), lines, "    ");
+    std::string err = tail(ex.err_output(), lines, "    ");
+    if (!out.empty()) msg += "  stdout (last lines):\n" + out;
+    if (!err.empty()) msg += "  stderr (last lines):\n" + err;
+    try {
+      msg += "  full log: " + set_->log_file(name).string() + "\n";
+    } catch (const std::exception&) {
+      // No log file configured.
+    }
+    reports.push_back(std::move(msg));
+  }
+  return reports;
 }
 
 std::vector<std::string> Scope::keeper_deaths(const std::string& when) {

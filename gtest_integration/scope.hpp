@@ -5,7 +5,9 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -51,6 +53,8 @@ class Scope {
   // Services that exited by themselves since the last call, as failure messages (`when` says
   // where the run was, e.g. "during test A.B"). Each death is reported once. A service whose
   // process had already exited 0 when start() returned daemonized: it is not reported.
+  // Services that turned unhealthy ("health" in the JSON) are reported the same way, once each
+  // time they turn unhealthy, with what the last check saw.
   std::vector<std::string> take_deaths(const std::string& when);
   // Where the run is outside a test, for take_deaths(): "between two tests: after A.B ended,
   // before C.D started"; `next` is the test about to start ("": the scope is being torn down).
@@ -66,6 +70,8 @@ class Scope {
   bool reported_dead(const std::string& stop_error) const;
   // take_deaths() of a set attached to a keeper (MIRAKURU_ATTACH): what the keeper reported.
   std::vector<std::string> keeper_deaths(const std::string& when);
+  // The unhealthy part of take_deaths().
+  std::vector<std::string> take_unhealthy(const std::string& when);
 
   std::string key_;
   Level level_;
@@ -83,6 +89,8 @@ class Scope {
   // normal end of a launcher, not a service dying.
   std::set<std::pair<std::string, pid_t>> daemonized_;
   std::string last_test_;  // "" until a test ends after set_up
+  // Per service: ServiceHealth::turned_unhealthy already reported.
+  std::map<std::string, std::size_t> unhealthy_reported_;
 };
 
 // Scopes whose services run right now, for the test listener (environments and suites), and

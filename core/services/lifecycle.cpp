@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <thread>
+#include <utility>
 
 #include "executors/line_regex.hpp"
 #include "executors/retry.hpp"
@@ -211,11 +212,25 @@ class Starter {
 
 }  // namespace
 
+// The services with "health", checked from now on.
+void start_health_checks(ServiceSet::Impl& impl) {
+  std::vector<HealthMonitor::Target> targets;
+  for (std::size_t i = 0; i < impl.resolved.size(); ++i) {
+    const ResolvedService& service = impl.resolved[i];
+    if (!service.health) continue;
+    const HealthSpec& spec = impl.spec.services[i].health;
+    targets.push_back({impl.spec.services[i].name, service.health.get(), service.executor.get(),
+                       spec.interval, spec.failures});
+  }
+  impl.health.start(std::move(targets));
+}
+
 void start_services(ServiceSet::Impl& impl) {
   if (impl.attached) return;
+  impl.health.stop();                             // a port retry may rebuild what the checks use
   impl.failed.assign(impl.failed.size(), false);  // a new attempt: clean up after it again
   auto [failed, error] = Starter(impl).run();
-  if (!error) return;
+  if (!error) return start_health_checks(impl);
   impl.failed[failed] = true;
   // Siblings interrupted while starting may have just become ready: their stop() then reports
   // the SIGKILL, which is not a failure of theirs.
@@ -227,6 +242,13 @@ void start_services(ServiceSet::Impl& impl) {
 
 void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
   if (impl.attached || impl.owner != ::getpid()) return;
+  // Checks end now (what they would see while the services stop means nothing); the thread is
+  // joined once the services are down, which also ends a request a stopping server left open.
+  impl.health.request_stop();
+  struct JoinChecks {
+    HealthMonitor& health;
+    ~JoinChecks() { health.stop(); }
+  } join_checks{impl.health};
   const std::size_t n = impl.resolved.size();
   std::vector<bool> to_stop(n);
   for (std::size_t i = 0; i < n; ++i) to_stop[i] = impl.resolved[i].executor->pid() != -1;
@@ -287,6 +309,7 @@ ServiceSet::Impl::~Impl() {                     // NOLINT(bugprone-exception-esc
   } catch (const std::exception& e) {
     detail::logger()->error("stopping the service set: {}", e.what());
   }
+  health.stop();
   resolved.clear();  // executors kill whatever is left before the directories go
   detail::release_tmpdirs(*this);
 }

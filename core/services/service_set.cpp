@@ -197,6 +197,19 @@ bool ServiceSet::running() const {
                      [](const detail::ResolvedService& s) { return s.executor->running(); });
 }
 
+bool ServiceSet::healthy(const std::string& name) const {
+  const Impl& impl = checked(impl_);
+  const std::size_t i = impl.index(name);
+  if (impl.attached) return true;
+  return impl.resolved[i].executor->running() && impl.health.state(name).healthy;
+}
+
+ServiceHealth ServiceSet::health(const std::string& name) const {
+  const Impl& impl = checked(impl_);
+  impl.index(name);  // std::out_of_range for an unknown name
+  return impl.attached ? ServiceHealth{} : impl.health.state(name);
+}
+
 int ServiceSet::port(const std::string& name) const {
   const auto& e = checked(impl_).endpoint(name);
   if (!e.port) {
@@ -246,6 +259,7 @@ ServiceSet& ServiceSet::set_tmpdir_mode(const std::string& name, std::filesystem
       throw std::logic_error("set_tmpdir_mode(\"" + name + "\"): stop the set first");
     }
   }
+  impl.health.stop();  // its probes are about to be rebuilt
   std::lock_guard lock(impl.mutex);
   detail::move_tmpdir(impl, i, mode);
   return *this;

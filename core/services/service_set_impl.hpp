@@ -13,6 +13,7 @@
 #include "mirakuru/service_set.hpp"
 #include "process/termination_dirs.hpp"
 #include "services/graph.hpp"
+#include "services/health_monitor.hpp"
 #include "services/ports.hpp"
 #include "services/resolve.hpp"
 #include "services/scratch.hpp"
@@ -49,6 +50,9 @@ struct ServiceSet::Impl {
   std::vector<TmpRoot> roots;
   detail::KeepTmpdirs keep = detail::KeepTmpdirs::Never;
   std::mutex mutex;  // endpoints/resolved while start() may re-port
+  // The "health" checks, running while the set is started (lifecycle.cpp). After `resolved`
+  // (whose probes and executors it uses): destroyed, hence stopped, first.
+  detail::HealthMonitor health;
   // attach_running(): the lease on the keeper that runs the services (null otherwise).
   std::shared_ptr<detail::KeeperLease> keeper;
 

@@ -39,6 +39,17 @@
 
 namespace mirakuru {
 
+// What the "health" checks of one service saw (ServiceSet::health()).
+struct ServiceHealth {
+  bool checked = false;  // the service has "health" (and the set was started)
+  bool healthy = true;   // false once `failures` checks in a row failed, until one passes
+  int failures_in_a_row = 0;
+  std::size_t checks = 0;            // checks made since the set last started
+  std::size_t turned_unhealthy = 0;  // times it became unhealthy since the set last started
+  std::string check;                 // what is checked: "TCP 127.0.0.1:5432"
+  std::string last_result;           // what the last check saw: "connection refused", "HTTP 503"
+};
+
 class ServiceSet {
  public:
   // Reads and validates a JSON file. Throws ConfigError (what() starts with the file name, then
@@ -75,6 +86,17 @@ class ServiceSet {
   ServiceSet& stop();
   // True when every service is running (an attached set: always true — its owner runs them).
   bool running() const;
+
+  // Health ("health" in the JSON): once start() returned, one thread per set checks each such
+  // service every `interval` (after the previous check ended) while it runs; `failures` failed
+  // checks in a row make it unhealthy, a passing check healthy again. A restarted process (a
+  // new pid) starts with a clean slate. stop() ends the checks at once (a check command in
+  // flight is killed). healthy(): the service runs and is not unhealthy — a service without
+  // "health" is healthy while it runs; an attached set: true (its owner checks). Never blocks
+  // for a check; any thread. Unknown name: std::out_of_range.
+  bool healthy(const std::string& name) const;
+  // The details: what is checked, what the last check saw, how often it turned unhealthy.
+  ServiceHealth health(const std::string& name) const;
 
   // Endpoints: available from construction (ports are allocated then; a retry in start() may
   // change a port). Unknown name: std::out_of_range naming the services that exist.
