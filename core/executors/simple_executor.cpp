@@ -52,7 +52,7 @@ SimpleExecutor::~SimpleExecutor() { kill_quietly(); }
 SimpleExecutor::SimpleExecutor(SimpleExecutor&& other) noexcept
     : command_(std::move(other.command_)),
       options_(std::move(other.options_)),
-      process_(std::move(other.process_)),
+      process_(other.replace_process(nullptr)),
       output_hook_(std::move(other.output_hook_)) {}
 
 SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
@@ -60,10 +60,25 @@ SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
     kill_quietly();
     command_ = std::move(other.command_);
     options_ = std::move(other.options_);
-    process_ = std::move(other.process_);
+    replace_process(other.replace_process(nullptr));
     output_hook_ = std::move(other.output_hook_);
   }
   return *this;
+}
+
+// Observers on other threads copy the pointer under the lock, so a run they still read (its
+// output ring) lives until they are done, even when start() replaces it meanwhile. The owning
+// thread, the only writer, may read process_ directly.
+std::shared_ptr<detail::Process> SimpleExecutor::current() const {
+  std::lock_guard<std::mutex> lock(process_mutex_);
+  return process_;
+}
+
+std::shared_ptr<detail::Process> SimpleExecutor::replace_process(
+    std::shared_ptr<detail::Process> next) noexcept {
+  std::lock_guard<std::mutex> lock(process_mutex_);
+  process_.swap(next);
+  return next;  // the previous run: released by the caller, outside the lock
 }
 
 SimpleExecutor& SimpleExecutor::start() {
@@ -118,7 +133,7 @@ SimpleExecutor& SimpleExecutor::start() {
   pump.watch(spawned.status_fd, detail::Pump::Source::Status, process);
   // Enrolled for install_termination_handler(), which stops every live process on SIGINT.
   process->guardian.enroll(process, detail::make_stop_plan(options_));
-  process_ = std::move(process);
+  replace_process(std::move(process));
   detail::logger()->debug(
       "started '{}' as pid {} in {:.3f} ms", command_.str(), leader,
       std::chrono::duration<double, std::milli>(Clock::now() - started_at).count());
@@ -191,7 +206,8 @@ SimpleExecutor& SimpleExecutor::signal(int sig) {
 
 std::optional<int> SimpleExecutor::wait(std::chrono::milliseconds timeout) {
   if (!process_) return std::nullopt;
-  if (!process_->wait_until([](const auto& s) { return s.exited; }, Clock::now() + timeout)) {
+  if (!process_->wait_until([](const auto& s) { return s.exited; },
+                            detail::saturated_deadline(Clock::now(), timeout))) {
     return std::nullopt;
   }
   return process_->snapshot().returncode;
@@ -208,25 +224,30 @@ void SimpleExecutor::kill_quietly() noexcept {
 }
 
 bool SimpleExecutor::running() const {
-  return process_ && process_->guardian.active() && !process_->snapshot().exited;
+  const auto process = current();
+  return process && process->guardian.active() && !process->snapshot().exited;
 }
 
 pid_t SimpleExecutor::pid() const {
-  return process_ && process_->guardian.active() ? process_->guardian.leader() : -1;
+  const auto process = current();
+  return process && process->guardian.active() ? process->guardian.leader() : -1;
 }
 
 std::optional<int> SimpleExecutor::returncode() const {
-  if (!process_) return std::nullopt;
-  const auto state = process_->snapshot();
+  const auto process = current();
+  if (!process) return std::nullopt;
+  const auto state = process->snapshot();
   return state.exited ? std::optional<int>(state.returncode) : std::nullopt;
 }
 
 std::string SimpleExecutor::output() const {
-  return process_ ? process_->output(Stream::Out) : std::string();
+  const auto process = current();
+  return process ? process->output(Stream::Out) : std::string();
 }
 
 std::string SimpleExecutor::err_output() const {
-  return process_ ? process_->output(Stream::Err) : std::string();
+  const auto process = current();
+  return process ? process->output(Stream::Err) : std::string();
 }
 
 ScopedStop SimpleExecutor::stopped() {
@@ -241,22 +262,27 @@ void SimpleExecutor::set_output_hook(OutputHook hook) {
 }
 
 bool SimpleExecutor::wait_for_event(Clock::time_point until, std::uint64_t& seen) const {
-  if (!process_) return false;
-  return process_->wait_event(until, seen);
+  const auto process = current();
+  return process && process->wait_event(until, seen);
 }
 
-bool SimpleExecutor::exited() const { return process_ && process_->snapshot().exited; }
+bool SimpleExecutor::exited() const {
+  const auto process = current();
+  return process && process->snapshot().exited;
+}
 
 bool SimpleExecutor::output_closed() const {
-  return process_ && process_->snapshot().outputs_closed;
+  const auto process = current();
+  return process && process->snapshot().outputs_closed;
 }
 
 std::string SimpleExecutor::output_tail(std::size_t max_lines, std::size_t max_bytes) const {
-  if (!process_) return {};
+  const auto process = current();
+  if (!process) return {};
   std::string result;
   for (auto [stream, label] :
        {std::pair{Stream::Out, "stdout"}, std::pair{Stream::Err, "stderr"}}) {
-    const std::string text = detail::tail(process_->output(stream), max_lines, max_bytes / 2);
+    const std::string text = detail::tail(process->output(stream), max_lines, max_bytes / 2);
     if (text.empty()) continue;
     if (!result.empty()) result += '\n';
     result += "--- last " + std::string(label) + " of '" + command_.str() + "' ---\n" + text;

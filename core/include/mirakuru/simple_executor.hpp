@@ -15,9 +15,13 @@
 //   newest Options::output_limit bytes per stream (and into Options::log_file in full).
 // - Exec failures are thrown by start() itself, at once, as SpawnError with errno.
 //
-// Threads: different executors may be used from different threads at once. The const
-// observers (running, pid, returncode, output, err_output) are safe at any time. Mutating calls
-// (start, stop, kill, signal, wait, move) on one executor must be serialized by the caller.
+// Threads: different executors may be used from different threads at once. The observers
+// (running, pid, returncode, output, err_output, output_tail) may be called from any thread at
+// any time, also while another thread runs start(), stop() or kill() on the same executor:
+// they read a consistent snapshot of one run (the one before or the one after a start(), never
+// freed memory), and pid() changes only inside start()/stop()/kill(). The mutating calls
+// (start, stop, kill, signal, wait, stopped, move) on one executor must be serialized by the
+// caller.
 //
 // Forks: a forked copy of the runner (a GoogleTest death test, user code) never stops or kills
 // the parent's processes — not from stop()/kill(), not from destructors.
@@ -29,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,6 +119,10 @@ class SimpleExecutor {
   std::string output() const;             // captured stdout so far (newest output_limit bytes)
   std::string err_output() const;         // captured stderr so far
 
+  // The last `max_lines` lines / `max_bytes` bytes of stdout and stderr, each labelled with the
+  // stream and the command, for error messages ("" when nothing was captured). Any thread.
+  std::string output_tail(std::size_t max_lines = 20, std::size_t max_bytes = 4096) const;
+
   [[nodiscard]] ScopedStop stopped();  // stops now, starts again when the guard dies
 
   const Command& command() const { return command_; }
@@ -141,19 +150,18 @@ class SimpleExecutor {
   // True once every captured stream reached EOF.
   bool output_closed() const;
 
-  // The last `max_lines` lines / `max_bytes` bytes of stdout and stderr, labelled, for error
-  // messages ("" when nothing was captured).
-  std::string output_tail(std::size_t max_lines = 20, std::size_t max_bytes = 4096) const;
-
   // Kills the process tree at once and reaps it (for failed starts). Never throws.
   void kill_quietly() noexcept;
 
  private:
   friend class ScopedStop;
   void stop_impl(int sig, std::optional<int> expected, bool throw_on_code);
+  std::shared_ptr<detail::Process> current() const;  // for observers on any thread
+  std::shared_ptr<detail::Process> replace_process(std::shared_ptr<detail::Process> next) noexcept;
 
   Command command_;
   Options options_;
+  mutable std::mutex process_mutex_;          // guards process_ against observers' copies
   std::shared_ptr<detail::Process> process_;  // null before the first start()
   OutputHook output_hook_;
 };
