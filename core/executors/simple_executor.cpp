@@ -81,9 +81,45 @@ std::shared_ptr<detail::Process> SimpleExecutor::replace_process(
   return next;  // the previous run: released by the caller, outside the lock
 }
 
+SimpleExecutor::StartScope::StartScope(SimpleExecutor& executor) : executor_(executor) {
+  std::lock_guard<std::mutex> lock(executor_.process_mutex_);
+  if (executor_.start_depth_++ == 0) executor_.start_interrupted_ = false;
+}
+
+SimpleExecutor::StartScope::~StartScope() {
+  std::lock_guard<std::mutex> lock(executor_.process_mutex_);
+  --executor_.start_depth_;
+}
+
+bool SimpleExecutor::interrupt_start() noexcept {
+  std::shared_ptr<detail::Process> process;
+  {
+    std::lock_guard<std::mutex> lock(process_mutex_);
+    if (start_depth_ == 0) return false;
+    start_interrupted_ = true;
+    process = process_;
+  }
+  if (process) process->wake();  // the start() waits on this process's events
+  return true;
+}
+
+bool SimpleExecutor::start_interrupted() const {
+  std::lock_guard<std::mutex> lock(process_mutex_);
+  return start_interrupted_;
+}
+
+void SimpleExecutor::fail_interrupted(std::chrono::milliseconds waited) {
+  kill_quietly();
+  throw StartInterrupted(command_.str(), "start() of '" + command_.str() +
+                                             "' was interrupted (interrupt_start()) after " +
+                                             detail::format_duration(waited) +
+                                             "; what it had started was killed");
+}
+
 SimpleExecutor& SimpleExecutor::start() {
   if (running()) return *this;  // like Python mirakuru: starting a running executor does nothing
-  kill_quietly();               // a previous run that exited by itself: finish its guardian first
+  StartScope scope(*this);
+  kill_quietly();  // a previous run that exited by itself: finish its guardian first
 
   detail::SpawnRequest request = detail::make_spawn_request(command_, options_);
   int log_fd = -1;
@@ -134,6 +170,11 @@ SimpleExecutor& SimpleExecutor::start() {
   // Enrolled for install_termination_handler(), which stops every live process on SIGINT.
   process->guardian.enroll(process, detail::make_stop_plan(options_));
   replace_process(std::move(process));
+  // An interrupt that came while spawning found no process to wake: it is seen here.
+  if (start_interrupted()) {
+    fail_interrupted(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at));
+  }
   detail::logger()->debug(
       "started '{}' as pid {} in {:.3f} ms", command_.str(), leader,
       std::chrono::duration<double, std::milli>(Clock::now() - started_at).count());

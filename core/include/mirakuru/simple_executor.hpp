@@ -89,6 +89,13 @@ class SimpleExecutor {
   // returncode() of any earlier run.
   virtual SimpleExecutor& start();
 
+  // Thread-safe, from any thread, never throws: makes a start() in progress on another thread
+  // stop waiting, kill what it started and throw StartInterrupted — within milliseconds, also
+  // while a readiness check runs (probes see it through Probe::interrupted()). Returns false,
+  // and does nothing, when no start() is in progress: an interrupt is never kept for a later
+  // start(). A ServiceSet uses it to abandon the services still starting when one failed.
+  bool interrupt_start() noexcept;
+
   // Sends `sig` (default Options::stop_signal) to the process group and to every tracked
   // descendant, waits up to Options::stop_timeout (default: timeout), then sends kill_signal
   // (logged as a warning, not thrown). Returns when the process, its group and all tracked
@@ -153,6 +160,23 @@ class SimpleExecutor {
   // Kills the process tree at once and reaps it (for failed starts). Never throws.
   void kill_quietly() noexcept;
 
+  // Marks a start() (an override's, which may call SimpleExecutor::start() inside) as in
+  // progress for interrupt_start() while it lives.
+  class StartScope {
+   public:
+    explicit StartScope(SimpleExecutor& executor);
+    ~StartScope();
+    StartScope(const StartScope&) = delete;
+    StartScope& operator=(const StartScope&) = delete;
+
+   private:
+    SimpleExecutor& executor_;
+  };
+  // True once interrupt_start() reached the start() in progress.
+  bool start_interrupted() const;
+  // Kills what this start() started and throws StartInterrupted, naming `waited`.
+  [[noreturn]] void fail_interrupted(std::chrono::milliseconds waited);
+
  private:
   friend class ScopedStop;
   void stop_impl(int sig, std::optional<int> expected, bool throw_on_code);
@@ -161,7 +185,9 @@ class SimpleExecutor {
 
   Command command_;
   Options options_;
-  mutable std::mutex process_mutex_;          // guards process_ against observers' copies
+  mutable std::mutex process_mutex_;  // guards process_ (observers copy it) and the two below
+  int start_depth_ = 0;               // start() calls in progress (an override's and the base's)
+  bool start_interrupted_ = false;    // interrupt_start() reached the start() in progress
   std::shared_ptr<detail::Process> process_;  // null before the first start()
   OutputHook output_hook_;
 };
