@@ -15,6 +15,7 @@
 #include "process/log.hpp"
 #include "process/process.hpp"
 #include "process/pump.hpp"
+#include "process/spawn_failure_text.hpp"
 #include "process/stop_plan.hpp"
 
 namespace mirakuru {
@@ -45,7 +46,9 @@ void ScopedStop::resume() {
 // ---- SimpleExecutor --------------------------------------------------------------------------
 
 SimpleExecutor::SimpleExecutor(Command command, Options options)
-    : command_(std::move(command)), options_(std::move(options)) {}
+    : command_(std::move(command)), options_(std::move(options)) {
+  detail::validate_options(options_);
+}
 
 SimpleExecutor::~SimpleExecutor() { kill_quietly(); }
 
@@ -124,13 +127,18 @@ SimpleExecutor& SimpleExecutor::start() {
   detail::SpawnRequest request = detail::make_spawn_request(command_, options_);
   int log_fd = -1;
   if (!options_.log_file.empty()) {
-    log_fd = ::open(options_.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    // Private (0600), and never through a symbolic link someone planted at that path.
+    log_fd = ::open(options_.log_file.c_str(),
+                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (log_fd < 0) {
       const int error = errno;
-      throw SpawnError(command_.str(), error, "open log_file",
-                       "cannot open log file '" + options_.log_file.string() + "' for '" +
-                           command_.str() + "': " + std::generic_category().message(error) +
-                           ". Check that its directory exists and is writable.");
+      throw SpawnError(
+          command_.str(), error, "open log_file",
+          "cannot open log file '" + options_.log_file.string() + "' for '" + command_.str() +
+              "': " + std::generic_category().message(error) +
+              (error == ELOOP ? ". It is a symbolic link, which a log file must not be: "
+                                "remove it or choose another path."
+                              : ". Check that its directory exists and is writable."));
     }
   }
   auto process = std::make_shared<detail::Process>(options_.output_limit, log_fd, output_hook_);
@@ -139,26 +147,8 @@ SimpleExecutor& SimpleExecutor::start() {
   detail::SpawnFailure failure;
   const auto started_at = Clock::now();
   if (!detail::spawn(request, spawned, failure)) {
-    const std::string stage = detail::stage_name(failure.stage);
-    std::string hint;
-    if (failure.stage == detail::SpawnStage::kChdir) {
-      hint = "check that the directory '" + options_.cwd.string() + "' exists and is searchable";
-    } else if (failure.error == ENOENT) {
-      hint = "'" + request.argv.front() + "' was not found" +
-             (request.argv.front().find('/') == std::string::npos
-                  ? " in PATH (" + request.path + "); install it or give its full path"
-                  : "; check the path");
-    } else if (failure.error == EACCES) {
-      hint = "'" + request.argv.front() + "' is not executable by this user; chmod +x it";
-    } else if (failure.error == ENOEXEC) {
-      hint = "'" + request.argv.front() + "' is not a binary nor a script with a #! line";
-    } else {
-      hint = "see errno above";
-    }
-    throw SpawnError(command_.str(), failure.error, stage,
-                     "cannot start '" + command_.str() + "': " + stage +
-                         " failed: " + std::generic_category().message(failure.error) + " (errno " +
-                         std::to_string(failure.error) + "); " + hint);
+    throw SpawnError(command_.str(), failure.error, detail::stage_name(failure.stage),
+                     detail::describe_spawn_failure(command_.str(), request, failure));
   }
   const pid_t leader = spawned.guardian.leader();
   process->guardian = std::move(spawned.guardian);
