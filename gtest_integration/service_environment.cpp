@@ -87,7 +87,7 @@ void ServiceEnvironment::SetUp() {
 }
 
 void ServiceEnvironment::TearDown() {
-  std::string error = scope_->tear_down();
+  std::string error = scope_->tear_down(::testing::UnitTest::GetInstance()->Failed());
   if (!error.empty()) ADD_FAILURE() << error;
 }
 

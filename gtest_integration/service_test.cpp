@@ -62,7 +62,7 @@ void ServiceTest::TearDown() {
     std::string text = scope_->log_tails(log_tail_lines());
     if (!text.empty()) detail::print(text);
   }
-  std::string error = scope_->tear_down();
+  std::string error = scope_->tear_down(HasFailure());
   if (!error.empty()) ADD_FAILURE() << error;
 }
 
