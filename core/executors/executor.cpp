@@ -108,8 +108,10 @@ std::string Executor::waiting_for() const {
 
 Executor& Executor::start() {
   if (running()) return *this;  // like Python mirakuru: nothing to start, nothing to wait for
+  StartScope scope(*this);      // interrupt_start() from another thread ends every attempt
   const int retries = options().retries;
   if (retries <= 0) return start_attempt();
+  const auto started = Clock::now();
   detail::Attempts attempts;
   for (;;) {
     const auto began = Clock::now();
@@ -126,15 +128,16 @@ Executor& Executor::start() {
                              detail::format_duration(options().retry_delay));
     }
     pause_before_retry();
+    if (start_interrupted()) fail_interrupted(since(started));
   }
 }
 
 void Executor::pause_before_retry() const {
   const auto until = Clock::now() + options().retry_delay;
   std::uint64_t seen = 0;
-  while (Clock::now() < until) {
-    // The last attempt's process is dead: its events (none, but a wake-up) end the pause early
-    // only when something wants the start to end; without a process there is nothing to wait on.
+  while (Clock::now() < until && !start_interrupted()) {
+    // The last attempt's process is dead: its only event left is interrupt_start()'s wake-up.
+    // Without a process (AlreadyRunning before spawning) there is nothing to wait on.
     if (!wait_for_event(until, seen) && Clock::now() < until) {
       std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), kPauseSlice));
     }
@@ -166,7 +169,8 @@ Executor& Executor::start_attempt() {
   } interrupt_scope{probe_.get()};
   if (probe_) {
     probe_->set_deadline(deadline);
-    probe_->set_interrupt([this] { return exited() && returncode().value_or(0) != 0; });
+    probe_->set_interrupt(
+        [this] { return start_interrupted() || (exited() && returncode().value_or(0) != 0); });
   }
   if (tap_) {
     // set_output_hook() also reaches the previous run's process: finish it and let its last
@@ -197,6 +201,7 @@ Executor& Executor::start_attempt() {
     // Read the process state before checking: a check that succeeds right before the process
     // exits 0 still counts, but a process that died of an error is not ready even if its port
     // answers (someone else may serve it) or its banner went out just before the crash.
+    if (start_interrupted()) fail_interrupted(since(started));
     const bool has_exited = exited();
     if (has_exited) {
       const int code = returncode().value_or(-1);

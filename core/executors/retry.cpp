@@ -34,6 +34,8 @@ std::string kind_of(const std::exception_ptr& error) {
     return "exited early";
   } catch (const SpawnError&) {
     return "could not be spawned";
+  } catch (const StartInterrupted&) {
+    return "interrupted";
   } catch (const ExecutorError&) {
     return "can never become ready";
   } catch (...) {
@@ -62,6 +64,8 @@ bool worth_retrying(const std::exception_ptr& error) {
     return false;  // the binary, the cwd or the user is wrong: a new attempt fails the same way
   } catch (const ConfigError&) {
     return false;
+  } catch (const StartInterrupted&) {
+    return false;  // someone wants the start to end
   } catch (const ExecutorError&) {
     return true;
   } catch (...) {
@@ -107,6 +111,8 @@ void rethrow_rewritten(const std::exception_ptr& error,
     throw SpawnError(e.command(), e.errno_value(), e.stage(), rewrite(e.what()));
   } catch (const ConfigError& e) {
     throw ConfigError(e.json_path(), rewrite(e.what()));
+  } catch (const StartInterrupted& e) {
+    throw StartInterrupted(e.command(), rewrite(e.what()));
   } catch (const ExecutorError& e) {
     throw ExecutorError(e.command(), rewrite(e.what()));
   } catch (const std::logic_error& e) {

@@ -51,7 +51,7 @@ class Attempts {
 };
 
 // Rethrows `error` as the same type (TimeoutExpired, AlreadyRunning, ProcessExitedWithError,
-// ProcessFinishedWithError, SpawnError, ConfigError, ExecutorError, std::logic_error; anything
+// ProcessFinishedWithError, SpawnError, ConfigError, StartInterrupted, ExecutorError, std::logic_error; anything
 // else as ExecutorError) with `rewrite(what())` as its message.
 [[noreturn]] void rethrow_rewritten(const std::exception_ptr& error,
                                     const std::function<std::string(const std::string&)>& rewrite);
