@@ -85,7 +85,17 @@ nlohmann::json Keeper::status() const {
     entry["pid"] = ex.pid();
     bool dead = false;
     for (const auto& d : deaths_) dead = dead || d.value("service", "") == name;
-    entry["healthy"] = !dead;
+    // Not dead, and its "health" checks (if any) pass. (Not ServiceSet::healthy(): a launcher
+    // that daemonized no longer runs, yet its service is fine.)
+    const ServiceHealth health = set_->health(name);
+    entry["healthy"] = !dead && health.healthy;
+    entry["dead"] = dead;
+    if (health.checked) {
+      entry["health"] = {{"check", health.check},
+                         {"checks", health.checks},
+                         {"failures_in_a_row", health.failures_in_a_row},
+                         {"last_result", health.last_result}};
+    }
     services[name] = std::move(entry);
   }
   const auto uptime = std::chrono::steady_clock::now() - started_;

@@ -67,7 +67,14 @@ void print_table(const nlohmann::json& sets) {
       if (svc["port"].is_number()) line << ", port " << svc["port"];
       for (const auto& [pname, port] : svc["ports"].items()) line << ", " << pname << " " << port;
       if (!svc.value("url", "").empty()) line << ", " << svc["url"].get<std::string>();
-      line << (svc["healthy"].get<bool>() ? ", healthy" : ", DEAD");
+      if (svc["healthy"].get<bool>()) {
+        line << ", healthy";
+      } else if (svc.contains("health") && !svc.value("dead", true)) {
+        line << ", UNHEALTHY (last check: " << svc["health"].value("last_result", std::string("?"))
+             << ")";
+      } else {
+        line << ", DEAD";
+      }
       std::cout << line.str() << "\n";
     }
   }

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <csignal>
+#include <thread>
+
 #include "cli_support.hpp"
 
 namespace mirakuru::test {
@@ -178,6 +181,30 @@ TEST_F(CliKeeper, EnvPrintsExportLinesOfTheRunningSet) {
             std::string::npos)
       << env.out;
   EXPECT_NE(env.out.find("export MIRAKURU_ENDPOINTS='{"), std::string::npos) << env.out;
+  EXPECT_EQ(down().status, 0);
+}
+
+TEST_F(CliKeeper, StatusShowsAServiceThatTurnedUnhealthy) {
+  auto set = svc_set(dir(), {"db"}, "--health-signals");
+  set["services"]["db"]["health"] = {
+      {"tcp", nlohmann::json::object()}, {"interval", "20ms"}, {"failures", 2}};
+  write_config(set);
+  ASSERT_EQ(up().status, 0);
+  auto db = [&] { return status()["sets"][0]["services"]["db"]; };
+  EXPECT_TRUE(db()["healthy"].get<bool>()) << db().dump();
+  ASSERT_EQ(::kill(service_pid(), SIGUSR1), 0);  // its listener closes: checks are refused
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (db()["healthy"].get<bool>() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const auto entry = db();
+  EXPECT_FALSE(entry["healthy"].get<bool>()) << entry.dump();
+  EXPECT_FALSE(entry["dead"].get<bool>());
+  EXPECT_NE(entry["health"]["last_result"].get<std::string>().find("refused"), std::string::npos)
+      << entry.dump();
+  const auto text = cli({"status"}).out;
+  EXPECT_NE(text.find("db: pid " + std::to_string(service_pid())), std::string::npos) << text;
+  EXPECT_NE(text.find(", UNHEALTHY (last check: "), std::string::npos) << text;
   EXPECT_EQ(down().status, 0);
 }
 

@@ -71,13 +71,16 @@ class ServiceSet {
 
   // Starts every service not yet running: setup commands, then the executor, dependencies
   // first, independent services in parallel (the set starts in the time of its longest
-  // dependency chain). Blocks until all are ready. A service on an "auto" port that finds it
-  // taken (AlreadyRunning, or it exits with "address already in use") is retried once on a new
-  // port. On a failure, the services still starting are interrupted, what had started is
-  // stopped, and the failing executor's error is rethrown as the same type (TimeoutExpired,
-  // ProcessExitedWithError, SpawnError, AlreadyRunning...) with "service 'NAME': " at the front
-  // of what() and the service's log file and kept tmpdir at the end. Other failures (e.g. its
-  // tmpdir cannot be given to `user`) are ExecutorError. Does nothing on an attached set.
+  // dependency chain). Blocks until all are ready. A service with "retries" is started again
+  // when a start fails (timeout, early exit, port taken), "retry_delay" apart, each time with a
+  // fresh process and, on an "auto" port, a fresh port; the error of the last attempt lists
+  // every attempt. Without "retries", a service on an "auto" port that finds it taken
+  // (AlreadyRunning, or it exits with "address already in use") is retried once on a new port. On a
+  // failure, the services still starting are interrupted, what had started is stopped, and the
+  // failing executor's error is rethrown as the same type (TimeoutExpired, ProcessExitedWithError,
+  // SpawnError, AlreadyRunning...) with "service 'NAME': " at the front of what() and the service's
+  // log file and kept tmpdir at the end. Other failures (e.g. its tmpdir cannot be given to `user`)
+  // are ExecutorError. Does nothing on an attached set.
   ServiceSet& start();
   // Stops every started service, dependents first, in parallel where the graph allows, and
   // removes their tmpdirs. Blocks until all are dead and reaped. Stops everything, then throws

@@ -32,6 +32,9 @@
 //   tear-down. A launcher that exits 0 inside start() because it daemonized is not a death. A
 //   test that stops a service on purpose uses executor(NAME).stop()/kill()/stopped() (not
 //   signal()), which the check recognises.
+// - a service that turns unhealthy ("health" in the JSON: `failures` failed checks in a row) is
+//   reported the same way, naming it, the failed checks and what the last one saw; once each
+//   time it turns unhealthy.
 // - when a test fails, the last log_tail_lines() lines of every running service's log are
 //   printed with it, with the full log paths.
 // Each service's port and log file are recorded with RecordProperty ("mirakuru.NAME.port",
