@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "executors/messages.hpp"
+#include "executors/output_lines.hpp"
 #include "process/launch.hpp"
 #include "process/log.hpp"
 #include "process/process.hpp"
@@ -20,6 +22,16 @@
 namespace mirakuru {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Executors and runs are numbered in the runner, so that an OutputMark knows whose it is.
+std::uint64_t next_serial() {
+  static std::atomic<std::uint64_t> serial{0};
+  return ++serial;
+}
+
+}  // namespace
 
 // ---- ScopedStop ------------------------------------------------------------------------------
 
@@ -45,7 +57,7 @@ void ScopedStop::resume() {
 // ---- SimpleExecutor --------------------------------------------------------------------------
 
 SimpleExecutor::SimpleExecutor(Command command, Options options)
-    : command_(std::move(command)), options_(std::move(options)) {}
+    : command_(std::move(command)), options_(std::move(options)), serial_(next_serial()) {}
 
 SimpleExecutor::~SimpleExecutor() { kill_quietly(); }
 
@@ -53,6 +65,9 @@ SimpleExecutor::SimpleExecutor(SimpleExecutor&& other) noexcept
     : command_(std::move(other.command_)),
       options_(std::move(other.options_)),
       process_(std::move(other.process_)),
+      lines_(std::move(other.lines_)),
+      serial_(std::exchange(other.serial_, next_serial())),
+      run_(std::exchange(other.run_, 0)),
       output_hook_(std::move(other.output_hook_)) {}
 
 SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
@@ -61,6 +76,9 @@ SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
     command_ = std::move(other.command_);
     options_ = std::move(other.options_);
     process_ = std::move(other.process_);
+    lines_ = std::move(other.lines_);
+    serial_ = std::exchange(other.serial_, next_serial());
+    run_ = std::exchange(other.run_, 0);
     output_hook_ = std::move(other.output_hook_);
   }
   return *this;
@@ -82,7 +100,12 @@ SimpleExecutor& SimpleExecutor::start() {
                            ". Check that its directory exists and is writable.");
     }
   }
-  auto process = std::make_shared<detail::Process>(options_.output_limit, log_fd, output_hook_);
+  auto lines = std::make_shared<detail::OutputLines>();
+  auto process =
+      std::make_shared<detail::Process>(options_.output_limit, log_fd, output_hook_,
+                                        [lines](Stream stream, std::string_view bytes, bool end) {
+                                          lines->on_output(stream, bytes, end);
+                                        });
 
   detail::Spawned spawned;
   detail::SpawnFailure failure;
@@ -119,6 +142,8 @@ SimpleExecutor& SimpleExecutor::start() {
   // Enrolled for install_termination_handler(), which stops every live process on SIGINT.
   process->guardian.enroll(process, detail::make_stop_plan(options_));
   process_ = std::move(process);
+  lines_ = std::move(lines);
+  run_ = next_serial();
   detail::logger()->debug(
       "started '{}' as pid {} in {:.3f} ms", command_.str(), leader,
       std::chrono::duration<double, std::milli>(Clock::now() - started_at).count());

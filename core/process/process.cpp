@@ -33,6 +33,7 @@ void Process::on_output(Stream stream, const char* data, std::size_t size) {
     (stream == Stream::Out ? out_ : err_).append(data, size);
   }
   call_hook(stream, std::string_view(data, size), false);
+  if (watch_) watch_(stream, std::string_view(data, size), false);
   // After the hook: a waiter woken by this output sees what the hook made of it. Notified
   // outside the lock, so the woken waiter (start() waiting for a banner) does not wake only to
   // block on the mutex: one hand-off less on the path of every banner.
@@ -50,6 +51,7 @@ void Process::call_hook(Stream stream, std::string_view bytes, bool end) {
 
 void Process::on_output_eof(Stream stream) {
   call_hook(stream, {}, true);
+  if (watch_) watch_(stream, {}, true);
   std::lock_guard<std::mutex> lock(mutex_);
   if (++closed_outputs_ >= open_outputs && log_fd_ >= 0) {
     ::close(log_fd_);
@@ -95,6 +97,13 @@ Process::Snapshot Process::snapshot() const {
 std::string Process::output(Stream stream) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return (stream == Stream::Out ? out_ : err_).str();
+}
+
+std::string Process::output_range(Stream stream, std::uint64_t from, std::uint64_t to,
+                                  std::uint64_t& first) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const OutputRing& ring = stream == Stream::Out ? out_ : err_;
+  return ring.range(from, to, first);
 }
 
 std::uint64_t Process::events() const {

@@ -22,8 +22,14 @@ using OutputHook = std::function<void(Stream, std::string_view bytes, bool end)>
 
 class Process {
  public:
-  Process(std::size_t output_limit, int log_fd, OutputHook hook)
-      : out_(output_limit), err_(output_limit), log_fd_(log_fd), hook_(std::move(hook)) {}
+  // `watch` sees the same bytes as the hook, right after it; it is fixed for the life of the
+  // process (so it needs no lock of its own) and must be as quick as the hook.
+  Process(std::size_t output_limit, int log_fd, OutputHook hook, OutputHook watch = {})
+      : out_(output_limit),
+        err_(output_limit),
+        log_fd_(log_fd),
+        watch_(std::move(watch)),
+        hook_(std::move(hook)) {}
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -54,6 +60,10 @@ class Process {
   };
   Snapshot snapshot() const;
   std::string output(Stream stream) const;
+  // The bytes of `stream` in [from, to) (offsets since the start) that the ring still holds;
+  // `first` is the offset of the first byte returned (> from when the ring dropped some).
+  std::string output_range(Stream stream, std::uint64_t from, std::uint64_t to,
+                           std::uint64_t& first) const;
   std::uint64_t events() const;
   // Waits until events() != seen or `until`; updates seen. True when something happened.
   bool wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) const;
@@ -91,6 +101,7 @@ class Process {
   OutputRing out_;
   OutputRing err_;
   int log_fd_;
+  const OutputHook watch_;
   // The hook has a lock of its own: what it does (a banner match) must never hold up the
   // waiters and observers of mutex_ (start(), stop(), output()).
   std::mutex hook_mutex_;

@@ -37,6 +37,7 @@
 #include "mirakuru/command.hpp"
 #include "mirakuru/errors.hpp"
 #include "mirakuru/options.hpp"
+#include "mirakuru/output_wait.hpp"
 
 namespace mirakuru {
 
@@ -44,7 +45,8 @@ class Executor;
 class SimpleExecutor;
 namespace detail {
 class Process;
-}
+class OutputLines;
+}  // namespace detail
 
 // Returned by SimpleExecutor::stopped(): the executor is stopped while the guard lives and
 // started again (through the virtual start(), so readiness is awaited again) when it dies.
@@ -116,6 +118,25 @@ class SimpleExecutor {
 
   [[nodiscard]] ScopedStop stopped();  // stops now, starts again when the guard dies
 
+  // --- what the process prints, line by line (<mirakuru/gmock.hpp> is built on these) ---
+  // Lines are cut and matched as banners are (probe.hpp): RE2, regex_search on each complete
+  // line of stdout or stderr (the last, unterminated one once the stream ended).
+
+  // The current position in the output (see OutputMark). Never blocks on the process.
+  OutputMark output_mark() const;
+
+  // Waits until a line completed after `from` (default: since the current start) matches
+  // `regex`: lines printed before the call are looked at first (as far as the capture ring still
+  // holds them), then each new line as the output thread cuts it — event-driven, no polling.
+  // Returns at the first match, at the timeout, or at once when the process exits or its output
+  // ends first (OutputWait::outcome says which); a timeout of zero looks only at what is already
+  // there. Any number of threads may wait on one executor at once; the matching runs on the
+  // output thread, never under a lock that start() or stop() take.
+  // Throws std::invalid_argument for an invalid regex (naming the pattern and the reason) and
+  // for a mark taken from another executor.
+  OutputWait wait_for_output(const std::string& regex, std::chrono::milliseconds timeout,
+                             const std::optional<OutputMark>& from = std::nullopt) const;
+
   const Command& command() const { return command_; }
   const Options& options() const { return options_; }
 
@@ -154,7 +175,10 @@ class SimpleExecutor {
 
   Command command_;
   Options options_;
-  std::shared_ptr<detail::Process> process_;  // null before the first start()
+  std::shared_ptr<detail::Process> process_;    // null before the first start()
+  std::shared_ptr<detail::OutputLines> lines_;  // the current run's line counter and waiters
+  std::uint64_t serial_;                        // which executor a mark belongs to
+  std::uint64_t run_ = 0;                       // which start() (unique in the runner; 0: none)
   OutputHook output_hook_;
 };
 
