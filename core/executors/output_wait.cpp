@@ -82,10 +82,10 @@ std::string OutputWait::describe() const {
 OutputMark SimpleExecutor::output_mark() const {
   OutputMark mark;
   mark.executor_ = serial_;
-  const auto lines = lines_;
-  if (!lines) return mark;
-  const auto at = lines->position();
-  mark.run_ = run_;
+  const auto process = current();
+  if (!process || !process->lines) return mark;
+  const auto at = process->lines->position();
+  mark.run_ = process->run;
   for (int s = 0; s < 2; ++s) {
     mark.lines_[s] = at.lines[s];
     mark.offsets_[s] = at.offsets[s];
@@ -108,8 +108,8 @@ OutputWait SimpleExecutor::wait_for_output(const std::string& regex,
         "; take the mark with output_mark() of the executor you wait on");
   }
   OutputWait result;
-  const auto process = process_;
-  const auto lines = lines_;
+  const auto process = current();
+  const auto lines = process ? process->lines : nullptr;
   auto finish = [&](OutputWait::Outcome outcome) {
     result.outcome = outcome;
     result.waited = Clock::now() - began;
@@ -120,7 +120,7 @@ OutputWait SimpleExecutor::wait_for_output(const std::string& regex,
     return finish(OutputWait::Outcome::NotCaptured);
   }
   OutputMark mark;  // an earlier run's mark, or none: since this start
-  if (from && from->run_ == run_) mark = *from;
+  if (from && from->run_ == process->run) mark = *from;
 
   detail::OutputLines::Waiter waiter(re);
   const auto at = lines->add(waiter);

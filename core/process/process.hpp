@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string_view>
 
@@ -15,6 +16,8 @@
 #include "process/output_ring.hpp"
 
 namespace mirakuru::detail {
+
+class OutputLines;  // core/executors: the run's lines, for SimpleExecutor::wait_for_output()
 
 // Receives every captured byte, in order, on the pump thread: (stream, bytes, false) for each
 // read, then (stream, {}, true) once the stream reached EOF. Called outside the state lock.
@@ -37,6 +40,10 @@ class Process {
   // Set once by the spawning thread before the pump sees the process; the executor's thread
   // reaps it (see GuardianHandle for what is safe from other threads).
   GuardianHandle guardian;
+  // Set once by the spawning thread before the pump sees the process, then read-only: what the
+  // watch hook feeds, and which run this is (unique in the runner).
+  std::shared_ptr<OutputLines> lines;
+  std::uint64_t run = 0;
   int open_outputs = 0;
   // The output pipes as the pump holds them (pump thread only; -1 once closed), so that an exit
   // report can first drain what the process wrote before it exited.
@@ -67,6 +74,8 @@ class Process {
   std::uint64_t events() const;
   // Waits until events() != seen or `until`; updates seen. True when something happened.
   bool wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) const;
+  // Counts as an event: wakes every wait_event()/wait_until() (an interrupted start()).
+  void wake();
   // Waits until `pred(snapshot)` or `until`. True when pred held.
   bool wait_until(const std::function<bool(const Snapshot&)>& pred,
                   std::chrono::steady_clock::time_point until) const;
