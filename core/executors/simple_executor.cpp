@@ -10,28 +10,16 @@
 #include <system_error>
 #include <utility>
 
+#include "executors/messages.hpp"
 #include "process/launch.hpp"
-#include "process/live_processes.hpp"
 #include "process/log.hpp"
 #include "process/process.hpp"
 #include "process/pump.hpp"
+#include "process/stop_plan.hpp"
 
 namespace mirakuru {
 
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-void send_control(int fd, const detail::ControlMessage& message) {
-  // Never ::write directly: a guardian killed from outside would make it raise SIGPIPE.
-  detail::send_control_message(fd, message);
-}
-
-std::chrono::milliseconds grace(const Options& options) {
-  return options.stop_timeout.value_or(options.timeout);
-}
-
-}  // namespace
 
 // ---- ScopedStop ------------------------------------------------------------------------------
 
@@ -79,11 +67,8 @@ SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
 }
 
 SimpleExecutor& SimpleExecutor::start() {
-  if (running()) {
-    throw std::logic_error("'" + command_.str() + "' is already running (pid " +
-                           std::to_string(pid()) + "): stop() it before start()");
-  }
-  kill_quietly();  // a previous run that exited by itself: finish its guardian first
+  if (running()) return *this;  // like Python mirakuru: starting a running executor does nothing
+  kill_quietly();               // a previous run that exited by itself: finish its guardian first
 
   detail::SpawnRequest request = detail::make_spawn_request(command_, options_);
   int log_fd = -1;
@@ -98,7 +83,6 @@ SimpleExecutor& SimpleExecutor::start() {
     }
   }
   auto process = std::make_shared<detail::Process>(options_.output_limit, log_fd, output_hook_);
-  process->owner = ::getpid();
 
   detail::Spawned spawned;
   detail::SpawnFailure failure;
@@ -125,68 +109,47 @@ SimpleExecutor& SimpleExecutor::start() {
                          " failed: " + std::generic_category().message(failure.error) + " (errno " +
                          std::to_string(failure.error) + "); " + hint);
   }
-  process->spawned = spawned;
+  const pid_t leader = spawned.guardian.leader();
+  process->guardian = std::move(spawned.guardian);
   process->open_outputs = (spawned.out_fd >= 0 ? 1 : 0) + (spawned.err_fd >= 0 ? 1 : 0);
   auto& pump = detail::Pump::instance();
   if (spawned.out_fd >= 0) pump.watch(spawned.out_fd, detail::Pump::Source::Out, process);
   if (spawned.err_fd >= 0) pump.watch(spawned.err_fd, detail::Pump::Source::Err, process);
   pump.watch(spawned.status_fd, detail::Pump::Source::Status, process);
+  // Enrolled for install_termination_handler(), which stops every live process on SIGINT.
+  process->guardian.enroll(process, detail::make_stop_plan(options_));
   process_ = std::move(process);
-  // Registered for install_termination_handler(), which stops every live process on SIGINT.
-  detail::register_process(process_, {options_.stop_signal, options_.kill_signal, grace(options_)});
   detail::logger()->debug(
-      "started '{}' as pid {} (guardian {}) in {:.3f} ms", command_.str(), spawned.pid,
-      spawned.guardian,
+      "started '{}' as pid {} in {:.3f} ms", command_.str(), leader,
       std::chrono::duration<double, std::milli>(Clock::now() - started_at).count());
   return *this;
 }
 
 // Runs the guardian's stop sequence and waits until everything is dead and reaped.
 void SimpleExecutor::stop_impl(int sig, std::optional<int> expected, bool throw_on_code) {
-  if (!process_ || process_->owner != ::getpid()) return;
+  if (!process_ || !process_->guardian.owned()) return;
   auto process = process_;
-  const auto grace_period = sig == SIGKILL ? std::chrono::milliseconds(0) : grace(options_);
-  if (process->spawned.guardian > 0) {
+  const detail::StopPlan plan = detail::make_stop_plan(options_, sig);
+  const pid_t leader = process->guardian.leader();
+  if (process->guardian.active()) {
     const auto before = Clock::now();
-    send_control(process->spawned.control_fd,
-                 {detail::ControlMessage::kStop, sig, options_.kill_signal,
-                  static_cast<std::int32_t>(grace_period.count())});
-    // The guardian ends the sequence with SIGKILL, so it always finishes; the bound only
-    // protects against a guardian that was itself killed from outside.
-    const bool finished =
-        process->wait_until([](const auto& s) { return s.done; },
-                            Clock::now() + grace_period * 2 + std::chrono::seconds(10));
-    if (!finished) {
-      detail::logger()->error("guardian {} of '{}' did not finish; killing group {} directly",
-                              process->spawned.guardian, command_.str(), process->spawned.pid);
-      ::kill(-process->spawned.pid, SIGKILL);
-      ::kill(process->spawned.guardian, SIGKILL);
+    const auto outcome = process->stop(plan);
+    if (outcome.unresponsive) {
+      detail::logger()->error("the guardian of '{}' did not finish; killed group {} directly",
+                              command_.str(), leader);
     }
-    while (::waitpid(process->spawned.guardian, nullptr, 0) < 0 && errno == EINTR) {
+    if (outcome.lost) {
+      detail::logger()->error("the guardian of '{}' was killed from outside; killed group {}",
+                              command_.str(), leader);
     }
-    process->spawned.guardian = -1;
-    if (process->snapshot().guardian_lost) {
-      // Someone killed the guardian: its tree went to init. The group is all we can still reach.
-      detail::logger()->error("the guardian of '{}' was killed from outside; killing group {}",
-                              command_.str(), process->spawned.pid);
-      ::kill(-process->spawned.pid, SIGKILL);
-    }
-    // Before the close: the registry may write to this descriptor until it is unregistered.
-    detail::unregister_process(process.get());
-    ::close(process->spawned.control_fd);
-    process->spawned.control_fd = -1;
-    // Everything that could write is dead: the last bytes are in flight to the pump.
-    // ... and the pump releases the status pipe: no descriptor of this run outlives stop().
-    process->wait_until([](const auto& s) { return s.outputs_closed && s.status_closed; },
-                        Clock::now() + std::chrono::milliseconds(500));
     detail::logger()->debug(
-        "stopped '{}' (pid {}) in {:.3f} ms", command_.str(), process->spawned.pid,
+        "stopped '{}' (pid {}) in {:.3f} ms", command_.str(), leader,
         std::chrono::duration<double, std::milli>(Clock::now() - before).count());
   }
   const auto state = process->snapshot();
   if (state.escalated) {
-    detail::logger()->warn("'{}' (pid {}) did not stop within {} ms of signal {}; sent {}",
-                           command_.str(), process->spawned.pid, grace_period.count(), sig,
+    detail::logger()->warn("'{}' (pid {}) did not stop within {} of signal {}; sent {}",
+                           command_.str(), leader, detail::format_duration(plan.grace), sig,
                            options_.kill_signal);
     return;
   }
@@ -215,17 +178,14 @@ SimpleExecutor& SimpleExecutor::kill(bool wait, std::optional<int> sig) {
   const int signal_to_send = sig.value_or(options_.kill_signal);
   if (wait) {
     stop_impl(signal_to_send, std::nullopt, false);
-  } else if (process_ && process_->owner == ::getpid()) {
-    send_control(process_->spawned.control_fd,
-                 {detail::ControlMessage::kSignalAll, signal_to_send, 0, 0});
+  } else if (process_) {
+    process_->guardian.signal_all(signal_to_send);
   }
   return *this;
 }
 
 SimpleExecutor& SimpleExecutor::signal(int sig) {
-  if (running() && process_->owner == ::getpid()) {
-    send_control(process_->spawned.control_fd, {detail::ControlMessage::kSignalGroup, sig, 0, 0});
-  }
+  if (running()) process_->guardian.signal_group(sig);
   return *this;
 }
 
@@ -239,7 +199,7 @@ std::optional<int> SimpleExecutor::wait(std::chrono::milliseconds timeout) {
 
 void SimpleExecutor::kill_quietly() noexcept {
   try {
-    if (process_ && process_->spawned.guardian > 0) stop_impl(SIGKILL, std::nullopt, false);
+    if (process_ && process_->guardian.active()) stop_impl(SIGKILL, std::nullopt, false);
   } catch (const std::exception& e) {
     detail::logger()->error("killing '{}' failed: {}", command_.str(), e.what());
   } catch (...) {
@@ -248,11 +208,11 @@ void SimpleExecutor::kill_quietly() noexcept {
 }
 
 bool SimpleExecutor::running() const {
-  return process_ && process_->spawned.guardian > 0 && !process_->snapshot().exited;
+  return process_ && process_->guardian.active() && !process_->snapshot().exited;
 }
 
 pid_t SimpleExecutor::pid() const {
-  return process_ && process_->spawned.guardian > 0 ? process_->spawned.pid : -1;
+  return process_ && process_->guardian.active() ? process_->guardian.leader() : -1;
 }
 
 std::optional<int> SimpleExecutor::returncode() const {

@@ -11,7 +11,6 @@
 // or environment marker can lose them — and it notices the runner's death as EOF on the control
 // pipe, whatever killed the runner (SIGKILL included).
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,28 +23,12 @@
 #include <cerrno>
 #include <climits>
 
-#include "process/spawn.hpp"
-#include "process/spawn_stage.hpp"
+#include "process/guardian_protocol.hpp"
 
 namespace mirakuru::detail {
 namespace {
 
-// The signals whose disposition the guardian changes (ignored, or SIGCHLD's no-op handler).
-constexpr int kGuardianSignals[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGPIPE,
-                                    SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD};
-
 // ---- tiny async-signal-safe helpers ----------------------------------------------------------
-
-void write_all(int fd, const void* data, size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // the runner is gone: nobody to tell
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-}
 
 long long now_ms() {
   timespec ts{};
@@ -53,14 +36,15 @@ long long now_ms() {
   return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-void sigchld_noop(int /*unused*/) {}  // its only job is to interrupt ppoll()
-
-// Sends the service child's failure {stage, errno} to the runner, then dies.
-[[noreturn]] void child_fail(int fd, SpawnStage stage, int error) {
-  const int record[2] = {static_cast<int>(stage), error};  // error saved before any other call
-  write_all(fd, record, sizeof record);
-  ::_exit(127);
+// now_ms() + ms, saturated: a grace of LLONG_MAX (Options::timeout = milliseconds::max()) means
+// "no limit", not an overflow into the past.
+long long deadline_in(long long ms) {
+  const long long now = now_ms();
+  if (ms <= 0) return now;
+  return ms >= LLONG_MAX - now ? LLONG_MAX : now + ms;
 }
+
+void sigchld_noop(int /*unused*/) {}  // its only job is to interrupt ppoll()
 
 char* format_uint(char* end, unsigned long value) {
   *--end = '\0';
@@ -105,74 +89,6 @@ bool for_each_child(Fn&& fn) {
   return true;
 }
 
-// ---- the service child ------------------------------------------------------------------------
-
-void redirect(int target, StdioMode mode, int pipe_fd, int error_fd, SpawnStage stage) {
-  if (mode == StdioMode::Inherit) return;
-  int fd = pipe_fd;
-  if (mode == StdioMode::Null) {
-    fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (fd < 0) child_fail(error_fd, stage, errno);
-  }
-  // dup2 clears FD_CLOEXEC on the target, which is what we want for 0/1/2.
-  if (::dup2(fd, target) < 0) child_fail(error_fd, stage, errno);
-}
-
-[[noreturn]] void service_main(const SpawnRequest& request, const char* const* argv,
-                               const char* const* envp, const char* const* candidates,
-                               int exec_error_fd, int out_fd, int err_fd) {
-  // A session of its own: the runner's terminal signals don't reach it, and stop() can signal
-  // the whole group at once.
-  if (::setsid() < 0) child_fail(exec_error_fd, SpawnStage::kSetsid, errno);
-
-  int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null_in < 0 || ::dup2(null_in, 0) < 0) child_fail(exec_error_fd, SpawnStage::kStdin, errno);
-  redirect(1, request.out, out_fd, exec_error_fd, SpawnStage::kStdout);
-  redirect(2, request.err, err_fd, exec_error_fd, SpawnStage::kStderr);
-
-  if (!request.cwd.empty() && ::chdir(request.cwd.c_str()) < 0) {
-    child_fail(exec_error_fd, SpawnStage::kChdir, errno);
-  }
-  if (request.switch_user) {
-    if (::setgroups(request.groups.size(), request.groups.data()) < 0) {
-      child_fail(exec_error_fd, SpawnStage::kSetgroups, errno);
-    }
-    if (::setgid(request.gid) < 0) child_fail(exec_error_fd, SpawnStage::kSetgid, errno);
-    if (::setuid(request.uid) < 0) child_fail(exec_error_fd, SpawnStage::kSetuid, errno);
-  }
-
-  // Nothing but 0/1/2 may reach the program. Marking the rest close-on-exec (instead of
-  // closing) keeps the error pipe usable until execve succeeds.
-  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-    for (int fd = 3; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-  }
-
-  // Ignored signals and the blocked mask survive exec: the program must start with defaults.
-  // The guardian already reset every disposition but the few it sets itself (kGuardianSignals).
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig : kGuardianSignals) ::sigaction(sig, &dfl, nullptr);
-  sigset_t none;
-  ::sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);  // NOLINT(concurrency-mt-unsafe): one thread here
-
-  // execvp semantics with the child's PATH: ENOENT/ENOTDIR try the next directory, EACCES is
-  // remembered and reported if nothing else works.
-  int error = ENOENT;
-  bool saw_eacces = false;
-  for (const char* const* candidate = candidates; *candidate != nullptr; ++candidate) {
-    ::execve(*candidate, const_cast<char* const*>(argv), const_cast<char* const*>(envp));
-    error = errno;
-    if (error == EACCES) {
-      saw_eacces = true;
-    } else if (error != ENOENT && error != ENOTDIR) {
-      break;
-    }
-  }
-  if (saw_eacces && (error == ENOENT || error == ENOTDIR)) error = EACCES;
-  child_fail(exec_error_fd, SpawnStage::kExec, error);
-}
-
 // ---- the guardian -----------------------------------------------------------------------------
 
 class Guardian {
@@ -196,7 +112,7 @@ class Guardian {
       if (n != static_cast<ssize_t>(sizeof message)) {
         // EOF: the runner is gone (exit, crash, SIGKILL). Nobody will ever stop this tree.
         runner_gone_ = true;
-        stop(request.stop_signal, SIGKILL, static_cast<int>(request.orphan_grace.count()));
+        stop(request.stop_signal, SIGKILL, request.orphan_grace.count());
       }
       switch (message.op) {
         case ControlMessage::kSignalGroup:
@@ -301,11 +217,11 @@ class Guardian {
 
   // The one stop sequence: signal everything → wait up to the grace → kill_signal (→ SIGKILL if
   // that is not enough either) → reap all, the leader last → report → exit.
-  [[noreturn]] void stop(int sig, int kill_sig, int grace_ms) {
+  [[noreturn]] void stop(int sig, int kill_sig, long long grace_ms) {
     bool escalated = false;
     if (sig != SIGKILL) {
       signal_all(sig, /*only_new=*/true);
-      long long deadline = now_ms() + grace_ms;
+      long long deadline = deadline_in(grace_ms);
       while (!finished()) {
         const long long left = deadline - now_ms();
         if (left <= 0) {
@@ -314,13 +230,13 @@ class Guardian {
         }
         signal_all(sig, /*only_new=*/true);  // descendants adopted meanwhile
         wait_child(left);
-        if (runner_gone_ && deadline > now_ms() + orphan_grace_ms_) {
-          deadline = now_ms() + orphan_grace_ms_;  // orphaned mid-stop: the orphan grace caps it
+        if (runner_gone_ && deadline > deadline_in(orphan_grace_ms_)) {
+          deadline = deadline_in(orphan_grace_ms_);  // orphaned mid-stop: the orphan grace caps it
         }
       }
     }
     // SIGKILL until nothing is left: killed daemons' children are adopted next round.
-    const long long kill_deadline = now_ms() + (kill_sig == SIGKILL ? 0 : grace_ms);
+    const long long kill_deadline = deadline_in(kill_sig == SIGKILL ? 0 : grace_ms);
     while (!finished()) {
       signal_all(escalated && !runner_gone_ && now_ms() < kill_deadline ? kill_sig : SIGKILL,
                  /*only_new=*/false);

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "process/fork_local.hpp"
+#include "process/process.hpp"
 
 namespace mirakuru::detail {
 namespace {
@@ -58,10 +59,11 @@ bool send_control_message(int fd, const ControlMessage& message) {
   return n == static_cast<ssize_t>(sizeof message);
 }
 
-void register_process(const std::shared_ptr<Process>& process, StopPlan plan) {
+void register_process(const std::shared_ptr<Process>& process, pid_t owner, int control_fd,
+                      const StopPlan& plan) {
   Table& t = g_table.get();
   std::lock_guard<std::mutex> lock(t.mutex);
-  t.entries.push_back({process, process.get(), process->owner, process->spawned.control_fd, plan});
+  t.entries.push_back({process, process.get(), owner, control_fd, plan});
 }
 
 void unregister_process(const Process* process) {
@@ -77,24 +79,22 @@ std::vector<StopRequest> request_stop_all() {
   Table& t = g_table.get();
   const pid_t self = ::getpid();
   std::vector<StopRequest> asked;
+  // Declared before the lock: a process whose last owner let go meanwhile is destroyed after the
+  // lock is released (its handle unregisters, which takes the lock).
+  std::vector<std::shared_ptr<Process>> seen;
   std::lock_guard<std::mutex> lock(t.mutex);
   for (const Entry& entry : t.entries) {
     auto process = entry.process.lock();
-    if (!process || entry.owner != self || process->snapshot().done) continue;
-    const auto grace =
-        entry.plan.stop_signal == SIGKILL ? std::chrono::milliseconds(0) : entry.plan.grace;
+    if (!process || entry.owner != self) continue;
+    seen.push_back(process);
+    if (process->snapshot().done) continue;
     // The descriptor is still open: unregister_process() runs before it is closed, and it
     // needs this lock.
-    if (!send_control_message(entry.control_fd,
-                              {ControlMessage::kStop, entry.plan.stop_signal,
-                               entry.plan.kill_signal, static_cast<std::int32_t>(grace.count())})) {
+    if (!send_control_message(entry.control_fd, entry.plan.message())) {
       continue;  // the guardian is gone: its status pipe reports that on its own
     }
-    // The guardian escalates on its own after the grace; the margin only bounds the wait for
-    // a guardian that someone else killed meanwhile.
-    const pid_t pid = process->spawned.pid;  // written once, before registration
-    asked.push_back({std::move(process), pid,
-                     std::chrono::steady_clock::now() + grace * 2 + std::chrono::seconds(5)});
+    asked.push_back({process, process->guardian.leader(),
+                     entry.plan.deadline_from(std::chrono::steady_clock::now())});
   }
   return asked;
 }

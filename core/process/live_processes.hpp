@@ -1,9 +1,9 @@
 // The runner's list of live processes, for whoever must stop them all at once (the termination
 // handler, see termination.posix.cpp) — the executors themselves never need it.
 //
-// A process is registered by SimpleExecutor::start() once its guardian runs, and unregistered
-// by the stop sequence *before* its control descriptor is closed, so a descriptor taken from
-// the registry under its lock is never a recycled number.
+// A process is registered by its GuardianHandle (enroll) once its guardian runs, and
+// unregistered by the handle *before* its control descriptor is closed, so a descriptor taken
+// from the table under its lock is never a recycled number.
 #pragma once
 
 #include <sys/types.h>
@@ -12,23 +12,21 @@
 #include <memory>
 #include <vector>
 
-#include "process/process.hpp"
-#include "process/spawn.hpp"
+#include "process/guardian_protocol.hpp"
+#include "process/stop_plan.hpp"
 
 namespace mirakuru::detail {
 
-// How a registered process is stopped when the runner must stop everything.
-struct StopPlan {
-  int stop_signal = 15;
-  int kill_signal = 9;
-  std::chrono::milliseconds grace{0};  // before kill_signal
-};
+class Process;
 
-// Registers `process` (already spawned: its control_fd is open). Thread-safe.
-void register_process(const std::shared_ptr<Process>& process, StopPlan plan);
+// Registers `process` under the pid that started it (`owner`), with its guardian's control
+// descriptor (open until unregister_process()) and its stop plan. Called by GuardianHandle only.
+// Thread-safe.
+void register_process(const std::shared_ptr<Process>& process, pid_t owner, int control_fd,
+                      const StopPlan& plan);
 
-// Forgets `process`. Call it before closing the process's control descriptor. Thread-safe;
-// unknown processes are ignored.
+// Forgets `process`. Called before its control descriptor is closed. Thread-safe; unknown
+// processes are ignored.
 void unregister_process(const Process* process);
 
 struct StopRequest {

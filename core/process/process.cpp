@@ -117,4 +117,26 @@ void Process::set_hook(OutputHook hook) {
   hook_ = std::move(hook);
 }
 
+Process::StopOutcome Process::stop(const StopPlan& plan) {
+  StopOutcome outcome;
+  if (!guardian.active() || !guardian.owned()) return outcome;
+  const auto deadline = plan.deadline_from(std::chrono::steady_clock::now());
+  guardian.request_stop(plan);
+  if (!wait_until([](const Snapshot& s) { return s.done; }, deadline)) {
+    outcome.unresponsive = true;
+    guardian.kill_directly();
+  }
+  guardian.reap();
+  if (snapshot().guardian_lost) {
+    // Someone killed the guardian: its tree went to init. The group is all we can still reach.
+    outcome.lost = true;
+    guardian.kill_directly();
+  }
+  // Everything that could write is dead: the last bytes are in flight to the pump, which then
+  // releases the status pipe too — no descriptor of this run outlives stop().
+  wait_until([](const Snapshot& s) { return s.outputs_closed && s.status_closed; },
+             std::chrono::steady_clock::now() + std::chrono::milliseconds(500));
+  return outcome;
+}
+
 }  // namespace mirakuru::detail

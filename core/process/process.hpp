@@ -10,8 +10,9 @@
 #include <string_view>
 
 #include "mirakuru/options.hpp"
+#include "process/guardian_handle.hpp"
+#include "process/guardian_protocol.hpp"
 #include "process/output_ring.hpp"
-#include "process/spawn.hpp"
 
 namespace mirakuru::detail {
 
@@ -27,9 +28,9 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
-  // Set once by the spawning thread before the pump sees the process.
-  Spawned spawned;
-  pid_t owner = -1;  // the runner process that started it (forks must not stop it)
+  // Set once by the spawning thread before the pump sees the process; the executor's thread
+  // reaps it (see GuardianHandle for what is safe from other threads).
+  GuardianHandle guardian;
   int open_outputs = 0;
   // The output pipes as the pump holds them (pump thread only; -1 once closed), so that an exit
   // report can first drain what the process wrote before it exited.
@@ -61,6 +62,17 @@ class Process {
                   std::chrono::steady_clock::time_point until) const;
   // When it returns, the previous hook is no longer running nor called.
   void set_hook(OutputHook hook);
+
+  // The runner's side of a stop (the guardian runs the sequence itself): asks the guardian for
+  // `plan`, waits until it reports done — bounded by plan.deadline_from(now), which only a
+  // guardian killed from outside misses — then kills directly what it cannot reach any more,
+  // reaps the guardian and waits briefly until the pump has released the pipes. Call it from
+  // the process that spawned it (in a forked copy the handle does nothing).
+  struct StopOutcome {
+    bool unresponsive = false;  // the guardian did not finish in time: killed directly
+    bool lost = false;          // the guardian was killed from outside: its group was killed
+  };
+  StopOutcome stop(const StopPlan& plan);
 
  private:
   void bump_locked();

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "process/guardian_protocol.hpp"
+
 namespace mirakuru::detail {
 namespace {
 
@@ -144,9 +146,7 @@ bool spawn(const SpawnRequest& request, Spawned& out, SpawnFailure& failure) {
   for (int fd : {out_pipe.read, err_pipe.read}) {
     if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   }
-  out.guardian = guardian;
-  out.pid = started.value;
-  out.control_fd = control.write;
+  out.guardian = GuardianHandle(guardian, started.value, control.write);
   out.status_fd = status.read;
   out.out_fd = out_pipe.read;
   out.err_fd = err_pipe.read;

@@ -21,9 +21,10 @@
 
 #include "mirakuru/cleanup.hpp"
 #include "mirakuru/errors.hpp"
-#include "process/termination_dirs.hpp"
-#include "process/log.hpp"
 #include "process/live_processes.hpp"
+#include "process/log.hpp"
+#include "process/process.hpp"
+#include "process/termination_dirs.hpp"
 
 namespace mirakuru {
 namespace {

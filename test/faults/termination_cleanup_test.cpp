@@ -226,7 +226,8 @@ TEST_P(InterruptedStart, LeavesNoTmpdir) {
   ASSERT_EQ(::kill(runner.pid(), SIGTERM), 0);
   EXPECT_EQ(runner.exec().wait(20s), std::optional<int>(-SIGTERM)) << runner.exec().err_output();
   s.expect_gone(0ms);
-  EXPECT_TRUE(fs::exists(runner.dir() / "set.destroyed"));  // the window was open
+  EXPECT_TRUE(fs::exists(runner.dir() / "set.destroyed"))  // the window was open
+      << runner.exec().err_output();
   EXPECT_FALSE(fs::exists(scratch)) << runner.exec().err_output();
   runner.track_the_rest(s);
   s.expect_gone(1000ms);

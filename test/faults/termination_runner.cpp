@@ -73,13 +73,16 @@ mirakuru::ServiceSet start_failed_set(const std::filesystem::path& dir) {
 
 int interrupted_start(const std::filesystem::path& dir) {
   using namespace std::chrono_literals;
-  mirakuru::SimpleExecutor slow(fixture("term_ignorer"), {.stop_timeout = 1500ms});
+  // Ready once it ignores SIGTERM: then the handler waits 1.5 s for it.
+  mirakuru::OutputExecutor slow(fixture("term_ignorer"), "^ready$", {.stop_timeout = 1500ms});
   slow.start();
   {
-    // Exits 3 on SIGTERM: start() fails at once (an exit 0 could be a daemon going away).
+    // Exits 3 on SIGTERM: start() fails at once (an exit 0 could be a daemon going away). The
+    // pid file comes 0.3 s after the spawn: by then this runner has registered the process, so
+    // the handler's first round stops it (a later round would come only after `slow`).
     auto set = mirakuru::ServiceSet::from_string(
-        R"({"services": {"db": {"command": "echo $$$$ > )" + (dir / "db.leader.pid").string() +
-        R"(; trap 'exit 3' TERM; while :; do sleep 0.05; done", "shell": true,
+        R"({"services": {"db": {"command": "trap 'exit 3' TERM; sleep 0.3; echo $$$$ > )" +
+        (dir / "db.leader.pid").string() + R"(; while :; do sleep 0.05; done", "shell": true,
         "ready": {"file": {"path": "${tmpdir}/never"}}, "timeout": "20s"}}})");
     write_file(dir / "scratch", set.tmpdir("db").parent_path().string());
     std::printf("READY\n");

@@ -73,20 +73,20 @@ TEST(ConfigLimits, VariableExpansionIsCappedAndFast) {
   } catch (const ConfigError& e) {
     EXPECT_THAT(e.what(), HasSubstr("expands to more than 1 MiB"));
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2) * test::kTimeScale);
   // Empty values double nothing but the work: each var is expanded once per service.
   config["vars"]["v0"] = "";
   config["services"]["a"] = {{"command", "echo ${vars.v30}x"}};
   const auto t1 = std::chrono::steady_clock::now();
   EXPECT_EQ(ServiceSet::from_json(config).executor("a").command().argv.at(1), "x");
-  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(2));
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(2) * test::kTimeScale);
 }
 
 TEST(ConfigLimits, AHugeUnknownKeyIsReportedQuickly) {
   const std::string key(2 << 20, 'k');
   const auto t0 = std::chrono::steady_clock::now();
   const ConfigError e = error_of(R"({"services": {"a": {"command": "x", ")" + key + R"(": 1}}})");
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2) * test::kTimeScale);
   EXPECT_THAT(e.what(), HasSubstr("unknown key \"kkkkkkkkkk"));
   EXPECT_THAT(e.what(), HasSubstr("...\"; allowed here"));
 }

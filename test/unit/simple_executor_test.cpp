@@ -227,10 +227,15 @@ TEST(SimpleExecutor, DestructorKills) {
   EXPECT_FALSE(test::alive(pid));
 }
 
-TEST(SimpleExecutor, StartTwiceIsALogicError) {
+TEST(SimpleExecutor, StartOnARunningExecutorDoesNothing) {
   SimpleExecutor ex("sleep 300");
   ex.start();
-  EXPECT_THROW(ex.start(), std::logic_error);
+  const pid_t pid = ex.pid();
+  SimpleExecutor* returned = nullptr;
+  EXPECT_NO_THROW(returned = &ex.start()) << "like Python mirakuru: a no-op";
+  EXPECT_EQ(returned, &ex);
+  EXPECT_EQ(ex.pid(), pid) << "the same process, not a second one";
+  EXPECT_TRUE(ex.running());
 }
 
 TEST(SimpleExecutor, RestartAfterExitClearsTheOldRun) {

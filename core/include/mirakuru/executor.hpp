@@ -50,7 +50,8 @@ class Executor : public SimpleExecutor {
   // Blocks until ready (see above). Throws AlreadyRunning, SpawnError, ProcessExitedWithError,
   // TimeoutExpired, or ExecutorError when the probe reports it can never succeed while the
   // process still runs (e.g. it closed the output a banner was expected on).
-  // std::logic_error when already running. Polling probes are asked with the backoff of
+  // On a running executor it does nothing (no check, no wait) and returns *this, like Python
+  // mirakuru. Polling probes are asked with the backoff of
   // Options::poll_initial / poll_max; output probes only when output arrives.
   Executor& start() override;
 

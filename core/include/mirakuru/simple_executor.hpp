@@ -79,8 +79,9 @@ class SimpleExecutor {
   SimpleExecutor& operator=(Executor&&) = delete;
 
   // Spawns the process and returns at once (readiness executors override this to wait).
-  // Throws SpawnError when exec fails (at once, with errno), std::logic_error when already
-  // running. Clears output(), err_output() and returncode() of any earlier run.
+  // Throws SpawnError when exec fails (at once, with errno). On a running executor it does
+  // nothing and returns *this (like Python mirakuru). Clears output(), err_output() and
+  // returncode() of any earlier run.
   virtual SimpleExecutor& start();
 
   // Sends `sig` (default Options::stop_signal) to the process group and to every tracked
