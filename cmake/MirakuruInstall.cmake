@@ -3,13 +3,22 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS mirakuru mirakuru_gtest mirakuru_gtest_main EXPORT mirakuruTargets
+set(mirakuru_installed_targets mirakuru mirakuru_gtest mirakuru_gtest_main)
+# Builds exactly what `cmake --install` installs (CI's plain Release build uses it).
+add_custom_target(mirakuru_package)
+add_dependencies(mirakuru_package ${mirakuru_installed_targets})
+
+install(TARGETS ${mirakuru_installed_targets} EXPORT mirakuruTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 if(TARGET mirakuru_cli)  # the `mirakuru` command (needs CLI11)
   install(TARGETS mirakuru_cli EXPORT mirakuruTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  add_dependencies(mirakuru_package mirakuru_cli)
+  # libmirakuru is shared: the installed command finds it next to itself, in any prefix.
+  file(RELATIVE_PATH bin_to_lib ${CMAKE_INSTALL_FULL_BINDIR} ${CMAKE_INSTALL_FULL_LIBDIR})
+  set_target_properties(mirakuru_cli PROPERTIES INSTALL_RPATH "$ORIGIN/${bin_to_lib}")
 endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/mirakuru
                   ${PROJECT_SOURCE_DIR}/gtest_integration/include/mirakuru

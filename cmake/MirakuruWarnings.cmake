@@ -1,7 +1,9 @@
-# Warnings are errors in our own code only: consumers and third-party headers are left alone.
+# Warnings for our own code only: consumers and third-party headers are left alone. They are
+# errors only with MIRAKURU_WERROR (the presets and CI): a packager's plain build with another
+# compiler or -O level must not fail on a new (or false) warning.
 # -Wno-missing-field-initializers: GCC 12 warns on every designated initializer that leaves a
 # field to its default member initializer — the very idiom Options and HttpCheck are built for.
 function(mirakuru_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers
-                         $<$<BOOL:${MIRAKURU_TOP_LEVEL}>:-Werror>)
+                         $<$<BOOL:${MIRAKURU_WERROR}>:-Werror>)
 endfunction()

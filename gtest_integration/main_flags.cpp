@@ -10,6 +10,9 @@ namespace {
 
 constexpr std::string_view kServicesFlag = "--mirakuru_services";
 constexpr std::string_view kLogTailFlag = "--mirakuru_log_tail";
+// Every flag starting with this is ours: one we do not know is an error, not left to GoogleTest.
+constexpr std::string_view kPrefix = "--mirakuru_";
+constexpr const char* kKnownFlags = "--mirakuru_services=FILE, --mirakuru_log_tail=N (see --help)";
 
 void add_file(MainFlags& flags, const std::string& text) {
   if (text.empty()) return;
@@ -82,6 +85,12 @@ MainFlags take_main_flags(int& argc, char** argv, const char* env_services) {
         flags.log_tail = static_cast<std::size_t>(lines);
       }
       if (consumed_next) ++i;
+      continue;
+    }
+    if (arg.substr(0, kPrefix.size()) == kPrefix) {
+      // A typo (--mirakuru_service=FILE) must not silently run the tests without services.
+      flags.errors.push_back("unknown flag " + std::string(arg.substr(0, arg.find('='))) +
+                             "; the known ones are " + kKnownFlags);
       continue;
     }
     argv[out++] = argv[i];

@@ -1,11 +1,17 @@
 #include "scope.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "death_test.hpp"
 #include "keeper_attach.hpp"
+#include "logs.hpp"
+#include "mirakuru/cleanup.hpp"
 #include "report.hpp"
 #include "watcher.hpp"
 
@@ -23,16 +29,34 @@ std::string property_key(const std::string& service, const char* what) {
   return key;
 }
 
-std::string log_paths(const ServiceSet& set) {
-  std::string out;
+ServiceLogs logs_of(const ServiceSet& set) {
+  ServiceLogs logs;
   for (const auto& name : set.names()) {
     try {
-      out += "  " + name + ": " + set.log_file(name).string() + "\n";
+      logs.emplace_back(name, set.log_file(name));
     } catch (const std::exception&) {
       // A service without a log file has nothing to point at.
     }
   }
+  return logs;
+}
+
+std::string log_paths(const ServiceSet& set) {
+  std::string out;
+  for (const auto& [name, file] : logs_of(set)) out += "  " + name + ": " + file.string() + "\n";
   return out;
+}
+
+// The termination handler is stopping every service: their exits are its doing, not deaths.
+// Returns the one message that says so (once per run), or "" when not interrupted.
+std::string interruption(const std::string& when) {
+  static std::atomic<bool> reported{false};
+  const int sig = mirakuru::termination_signal();
+  if (sig == 0 || reported.exchange(true)) return {};
+  std::string signal = mirakuru::describe_returncode(-sig);  // "was killed by signal 2 (SIGINT)"
+  signal.erase(0, std::min(signal.size(), signal.find("signal")));
+  return "mirakuru: the run was interrupted by " + signal + " " + when +
+         ": the services are being stopped, and the runner then ends with that signal.\n";
 }
 
 }  // namespace
@@ -143,7 +167,15 @@ std::string Scope::set_up(std::string label) {
   return {};
 }
 
-std::string Scope::tear_down() {
+void await_termination_if_interrupted() {
+  if (mirakuru::termination_signal() == 0) return;
+  // The handler's thread re-raises the signal once every service is stopped; its own fallback
+  // is _exit(), so this ends.
+  for (;;) ::pause();
+}
+
+std::string Scope::tear_down(bool tests_failed) {
+  await_termination_if_interrupted();
   unwatch(this);
   start_failed_ = false;
   if (attached_) {
@@ -168,7 +200,11 @@ std::string Scope::tear_down() {
   } catch (const std::exception&) {
     // A stale entry is ignored by children (they check the publisher's pid).
   }
+  // The logs of a keeper's set (MIRAKURU_ATTACH) are the keeper's to keep.
+  const ServiceLogs logs = set_->attached() ? ServiceLogs{} : logs_of(*set_);
   std::string stop_error = stop_owned();
+  print(finish_logs(logs, tests_failed || !deaths.empty() || !stop_error.empty(), keep_logs(),
+                    label_));
   if (deaths.empty()) return stop_error;
   if (deaths.back() == '\n') deaths.pop_back();
   return stop_error.empty() ? deaths : deaths + "\n" + stop_error;
@@ -201,6 +237,8 @@ std::string Scope::stop_owned() noexcept {
   } catch (...) {
     error = "mirakuru: stopping the services of " + label_ + " failed: unknown exception";
   }
+  // Stopped by the termination handler (which the tests were told about): no failure of stop().
+  if (mirakuru::termination_signal() != 0) error.clear();
   // Destroyed now, while the core is surely alive (its destructor also removes the set's
   // directories); a given set is kept while another SetUp may follow.
   if (factory_ || (level_ == Level::Environment && last_environment_teardown())) set_.reset();
@@ -228,6 +266,10 @@ ServiceSet& Scope::services() {
     why = "nothing was started: no test of this run (shard, --gtest_filter) needed them";
   } else if (!error_.empty()) {
     why = error_;
+  } else if (level_ == Level::Test && label_.empty()) {
+    why =
+        "ServiceTest::SetUp() was not called; a fixture that overrides SetUp() must call "
+        "ServiceTest::SetUp() first (and ServiceTest::TearDown() last in TearDown())";
   } else {
     why = "they run only between the scope's SetUp and TearDown";
   }
@@ -254,6 +296,11 @@ std::vector<std::string> Scope::take_deaths(const std::string& when) {
   std::vector<std::string> deaths;
   if (!started_ || !set_ || attached_) return deaths;
   if (set_->attached()) return keeper_deaths(when);  // MIRAKURU_ATTACH: the keeper reports them
+  if (mirakuru::termination_signal() != 0) {
+    std::string message = interruption(when);
+    if (!message.empty()) deaths.push_back(std::move(message));
+    return deaths;
+  }
   for (const auto& name : set_->names()) {
     const SimpleExecutor& ex = std::as_const(*set_).executor(name);
     pid_t pid = ex.pid();

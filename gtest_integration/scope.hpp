@@ -34,8 +34,10 @@ class Scope {
   // Builds and starts the set (or attaches in a death-test child), records the properties and
   // publishes the endpoints. Returns "" or the error message. Never throws.
   std::string set_up(std::string label);
-  // Stops the set (nothing in a death-test child). Returns "" or the error. Never throws.
-  std::string tear_down();
+  // Stops the set (nothing in a death-test child) and removes or keeps its logs (logs.hpp):
+  // `tests_failed` says whether a test of the scope failed. Returns "" or the error. Never
+  // throws.
+  std::string tear_down(bool tests_failed);
 
   // Throws std::logic_error (saying why) when no set is usable.
   ServiceSet& services();
@@ -88,6 +90,12 @@ class Scope {
 void watch(Scope* scope);
 void unwatch(Scope* scope);
 std::vector<Scope*> watched();
+
+// When the termination handler is stopping the services (mirakuru::termination_signal() is
+// set), does not return: it waits for the handler to end the runner with the signal, so
+// that no further test runs against stopped services and main() cannot return its own status
+// first. Returns at once when no termination is under way.
+void await_termination_if_interrupted();
 
 // Keeps `set` alive until the process ends, without running its destructor: used by
 // destructors that may run during static destruction, when the core may already be gone.

@@ -23,7 +23,8 @@ std::string test_key() { return "test:" + test_name(); }
 }  // namespace
 
 ServiceTest::ServiceTest(std::filesystem::path config_file) {
-  std::string source = "'" + config_file.string() + "'";
+  std::string source(1, '\'');  // not "'" + string&&: a false -Wrestrict of GCC 12 at -O3
+  source.append(config_file.string()).push_back('\'');
   scope_ = std::make_unique<detail::Scope>(
       test_key(), detail::Level::Test, std::move(source),
       [file = std::move(config_file)] { return ServiceSet::from_file(file); });
@@ -62,7 +63,7 @@ void ServiceTest::TearDown() {
     std::string text = scope_->log_tails(log_tail_lines());
     if (!text.empty()) detail::print(text);
   }
-  std::string error = scope_->tear_down();
+  std::string error = scope_->tear_down(HasFailure());
   if (!error.empty()) ADD_FAILURE() << error;
 }
 

@@ -45,7 +45,8 @@ void SuiteHooks::set_up(Scope& scope) {
 }
 
 void SuiteHooks::tear_down(Scope& scope) {
-  std::string error = scope.tear_down();
+  const auto* suite = ::testing::UnitTest::GetInstance()->current_test_suite();
+  std::string error = scope.tear_down(suite == nullptr || suite->Failed());
   if (!error.empty()) ADD_FAILURE() << error;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "printer.hpp"
 #include "report.hpp"
 #include "scope.hpp"
 
@@ -31,6 +32,7 @@ class Watcher : public ::testing::EmptyTestEventListener {
   }
 
   void OnTestStart(const ::testing::TestInfo& test) override {
+    await_termination_if_interrupted();  // no test runs against services being stopped
     // A service that died between two tests fails the next one instead of going unnoticed;
     // the message names both tests, so nobody blames this one's code.
     for (Scope* scope : watched()) {
@@ -81,7 +83,9 @@ bool last_environment_teardown() {
 void ensure_watcher() {
   static std::atomic<bool> installed{false};
   if (installed.exchange(true)) return;
-  ::testing::UnitTest::GetInstance()->listeners().Append(new Watcher);
+  auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  wrap_result_printer(listeners);  // before the watcher, whose OnTestEnd must run first
+  listeners.Append(new Watcher);
 }
 
 }  // namespace mirakuru::gtest::detail

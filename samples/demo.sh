@@ -4,7 +4,8 @@
 # per service, what started, on which port, how long readiness took, and that everything —
 # every process of its tree and its temporary directory — was cleaned up.
 #
-#   samples/demo.sh                  # as root, or with sudo for the package installation
+#   samples/demo.sh                  # as yourself: only the package installation escalates
+#                                    # (install-deps.sh: apt-get as root, else through sudo)
 #   MIRAKURU_DEMO_BUILD_DIR=build/x samples/demo.sh    # another build tree (default: the
 #                                                      # release preset's, build/release)
 #   MIRAKURU_DEMO_SKIP_DEPS=1 samples/demo.sh          # do not run install-deps.sh

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds mirakuru-cpp (release preset) and runs the whole test suite:
 # unit, executors, service sets, GoogleTest layer, faults, samples, consumer builds and the
-# benchmarks' smoke runs. Then checks that the suite left no process behind.
+# benchmarks' smoke runs. Then checks that the suite left no process behind. Also builds the
+# library the way packagers do (no preset, -DCMAKE_BUILD_TYPE=Release) and a consumer of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 third_party/install-deps.sh
 cmake --preset release
 cmake --build --preset release
+
+# The plain build: no preset, no -Werror, -O3. It must build, and without a warning (a false
+# -Wrestrict at -O3 once broke it); then a find_package consumer builds and passes against it.
+plain=build/plain-release
+mkdir -p "$plain"
+cmake -S . -B "$plain" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$plain" --target mirakuru_package -j 2 2>&1 | tee "$plain/package-build.log"
+if grep -q 'warning:' "$plain/package-build.log"; then
+  echo "run-all: the plain Release build warns (above)" >&2
+  exit 1
+fi
+test/consumer/consume.sh find_package "$PWD" "$plain" Release
 
 before=$(mktemp)
 trap 'rm -f "$before"' EXIT

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages mirakuru-cpp needs to build, test and run its samples —
-# only the missing ones. Runs as root, or through sudo.
+# only the missing ones. Only the installation itself escalates: as root it runs apt-get
+# directly, otherwise through sudo when there is one; without sudo it prints the exact command
+# to run as root and exits 1.
 set -euo pipefail
 
 packages=(
@@ -21,11 +23,21 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  "${missing[@]}" >/dev/null
+install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+         "${missing[@]}")
+update=(env DEBIAN_FRONTEND=noninteractive apt-get update -qq)
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: not root and no sudo; as root, run:" >&2
+  echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}${as_root:+ (through sudo)}"
+"${as_root[@]}" "${update[@]}"
+"${as_root[@]}" "${install[@]}" >/dev/null
 # The Debian packages start redis/postgresql system services where systemd runs; the samples
 # start their own instances on free ports and never use those.

@@ -4,9 +4,10 @@
 #include <optional>
 #include <string>
 
+#include "executors/backoff.hpp"
+#include "executors/messages.hpp"
 #include "mirakuru/probe.hpp"
 #include "mirakuru/simple_executor.hpp"
-#include "executors/messages.hpp"
 
 namespace mirakuru {
 
@@ -39,6 +40,11 @@ class ExecProbe final : public Probe {
   ProbeResult check() override {
     // The service died since the Executor last looked: running the check would only delay that.
     if (interrupted()) return cut_short();
+    // Each run reaches the service: paced, however often output wakes the wait.
+    if (!pacer_.due(std::chrono::steady_clock::now())) {
+      return ProbeResult::not_yet(last_said_.empty() ? "the check \"" + check_.str() + "\" ran"
+                                                     : last_said_);
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline() - std::chrono::steady_clock::now());
     auto bound = std::clamp(left, std::chrono::milliseconds(1), per_run_);
@@ -49,6 +55,7 @@ class ExecProbe final : public Probe {
       return ProbeResult::never("the check \"" + check_.str() + "\" cannot run: " + e.what());
     }
     auto code = wait_or_interrupt(run, bound);
+    pacer_.reached(std::chrono::steady_clock::now());
     if (!code) {
       const bool cut = interrupted();
       run.kill();
@@ -66,7 +73,14 @@ class ExecProbe final : public Probe {
     return ProbeResult::not_yet(last_said_);
   }
 
-  void reset() override { last_said_.clear(); }
+  void reset() override {
+    last_said_.clear();
+    pacer_.reset();
+  }
+
+  std::optional<std::chrono::steady_clock::time_point> next_check() const override {
+    return pacer_.next();
+  }
 
   std::string describe() const override { return "check \"" + check_.str() + "\" to exit 0"; }
 
@@ -100,6 +114,7 @@ class ExecProbe final : public Probe {
   Options options_;
   std::chrono::milliseconds per_run_;
   std::string last_said_;
+  detail::Pacer pacer_;
 };
 
 }  // namespace

@@ -49,6 +49,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kTailGrace{200};
 // How long a probe's "never" waits for the exit status that usually follows (see start()).
 constexpr std::chrono::milliseconds kExitGrace{100};
+// Output wakes a check early at most this often (or every poll_initial, when shorter).
+constexpr std::chrono::microseconds kOutputRecheckGap{250};
 
 std::chrono::milliseconds since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
@@ -150,7 +152,6 @@ Executor& Executor::start() {
 
   SimpleExecutor::start();  // SpawnError propagates: nothing is left running
 
-  const bool event_driven = tap_ != nullptr;
   detail::Backoff backoff(options().poll_initial, options().poll_max, started);
   std::uint64_t seen = 0;
   bool closed_reported = false;
@@ -171,10 +172,14 @@ Executor& Executor::start() {
     ++checks_;
     if (after_start_check()) {
       if (!last_.is_ready()) last_ = ProbeResult::ready();  // an override said so
-      detail::logger()->debug(
-          "\"{}\" ready after {} us, {} check(s) ({})", command().str(),
-          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count(),
-          checks_, waiting_for());
+      // (Guarded: the message's strings are built only when it is logged — this is the path
+      // every start() returns through.)
+      if (detail::logger()->should_log(spdlog::level::debug)) {
+        detail::logger()->debug(
+            "\"{}\" ready after {} us, {} check(s) ({})", command().str(),
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count(),
+            checks_, waiting_for());
+      }
       return *this;
     }
     if (last_.state == ProbeResult::State::Never) {
@@ -190,12 +195,27 @@ Executor& Executor::start() {
 
     const auto now = Clock::now();
     if (now >= deadline) fail_timeout();
-    // An event-driven probe has nothing new to say until an event; after its process exited 0
-    // (daemonized, output still open) the events stop, so it is polled like the others.
-    const auto until = event_driven && !has_exited
-                           ? deadline
-                           : std::min<Clock::time_point>(now + backoff.next(now), deadline);
-    if (wait_for_event(until, seen)) backoff.reset();
+    // When to check next: when the probe asks to (every poll_initial for free checks), or on the
+    // backoff for probes that do not say. An event-driven probe has nothing new to say until an
+    // event; after its process exited 0 (daemonized, output still open) the events stop, so it
+    // is polled like the others.
+    const auto wanted = probe_ ? probe_->next_check() : std::nullopt;
+    const bool events_only = wanted && *wanted == Clock::time_point::max() && !has_exited;
+    auto at = wanted && !(*wanted == Clock::time_point::max() && has_exited)
+                  ? std::max(*wanted, now + options().poll_initial)
+                  : now + backoff.next(now);
+    const auto earliest =
+        now + std::min<std::chrono::microseconds>(options().poll_initial, kOutputRecheckGap);
+    for (;;) {
+      if (!wait_for_event(std::min(at, deadline), seen)) break;  // the time came
+      if (events_only || exited()) break;
+      // Output: the service may have come up — check sooner, but not within kOutputRecheckGap
+      // of the last check (a chatty service must not turn the wait into a busy loop; paced probes
+      // also hold back their own requests).
+      if (!wanted) backoff.reset();
+      at = std::min(at, earliest);
+      if (Clock::now() >= at) break;
+    }
   }
 }
 

@@ -36,6 +36,11 @@ class FileProbe final : public Probe {
     return (require_content_ ? "non-empty file " : "file ") + path_.string();
   }
 
+  // A stat() costs the service nothing: ask as often as the Executor allows.
+  std::optional<std::chrono::steady_clock::time_point> next_check() const override {
+    return std::chrono::steady_clock::time_point::min();
+  }
+
  private:
   std::filesystem::path path_;
   bool require_content_;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "executors/backoff.hpp"
 #include "executors/line_regex.hpp"
 #include "executors/tcp_connect.hpp"
 #include "executors/url.hpp"
@@ -78,10 +79,17 @@ class HttpProbe final : public Probe {
   void reset() override {
     endpoints_.clear();
     last_answer_.clear();
+    said_.clear();
     via_.clear();
+    pacer_.reset();
   }
 
   ProbeResult check() override {
+    // Requests reach the application (and its log): paced, however often output wakes the wait.
+    // Until the port accepts, only (free) connects are made.
+    if (!via_.empty() && !pacer_.due(std::chrono::steady_clock::now())) {
+      return ProbeResult::not_yet(said_);
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline() - std::chrono::steady_clock::now());
     left = std::clamp(left, std::chrono::milliseconds(1), kMaxAnswerWait);
@@ -101,8 +109,26 @@ class HttpProbe final : public Probe {
       if (!reach.is_ready()) return ProbeResult::not_yet(reach.detail);
       via_ = detail::address_text(*accepted);
       client.set_hostname_addr_map({{parsed_.host, via_}});
+      if (!pacer_.due(std::chrono::steady_clock::now())) {
+        said_ = last_answer_.empty() ? "the port accepts connections" : last_answer_;
+        return ProbeResult::not_yet(said_);
+      }
     }
+    auto result = ask(client, left);
+    said_ = result.detail;
+    return result;
+  }
 
+  std::string describe() const override { return "HTTP " + check_.method + " " + url_; }
+
+  std::optional<std::chrono::steady_clock::time_point> next_check() const override {
+    // Connects are free (dense); requests are paced.
+    return via_.empty() ? std::chrono::steady_clock::time_point::min() : pacer_.next();
+  }
+
+ private:
+  // One request.
+  ProbeResult ask(httplib::Client& client, std::chrono::milliseconds left) {
     httplib::Request request;
     request.method = check_.method;
     request.path = parsed_.target;
@@ -112,6 +138,7 @@ class HttpProbe final : public Probe {
     request.body = check_.body;
 
     auto result = client.send(request);
+    pacer_.reached(std::chrono::steady_clock::now());
     if (!result) {
       if (result.error() == httplib::Error::Connection) {
         via_.clear();  // it accepted before: look for an accepting address again next time
@@ -134,9 +161,6 @@ class HttpProbe final : public Probe {
     return ProbeResult::not_yet(last_answer_);
   }
 
-  std::string describe() const override { return "HTTP " + check_.method + " " + url_; }
-
- private:
   std::string authority() const { return detail::host_port(parsed_.host, parsed_.port); }
 
   httplib::Client& client() {
@@ -171,6 +195,8 @@ class HttpProbe final : public Probe {
   std::vector<detail::Endpoint> endpoints_;
   std::string last_answer_;  // the last status that did not match, for messages
   std::string via_;          // the address that accepted in this run ("" until one did)
+  std::string said_;         // what the last check said (repeated when asked too early)
+  detail::Pacer pacer_;
 };
 
 }  // namespace

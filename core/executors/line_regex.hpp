@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,7 @@ class LineRegex {
 
  private:
   std::unique_ptr<re2::RE2> re_;
+  std::optional<std::string> literal_;  // the pattern is plain text: find() is the match
 };
 
 // RE2's reason why `pattern` does not compile, or "" when it does (for config checks that report

@@ -54,6 +54,11 @@ class OutputProbe final : public Probe, public detail::PieceProbe {
 
   bool wants_lines() const override { return true; }
 
+  // Only a line (or the end of the output) can change the answer.
+  std::optional<std::chrono::steady_clock::time_point> next_check() const override {
+    return std::chrono::steady_clock::time_point::max();
+  }
+
   void on_line(Stream stream, std::string_view line) override {
     on_piece(stream, detail::LinePiece{line, 0, line.size(), true, true});
   }

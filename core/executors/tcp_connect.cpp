@@ -25,7 +25,10 @@ std::string endpoint_text(const sockaddr* sa) {
   if (sa->sa_family == AF_INET6) {
     auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
     ::inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
-    return "[" + std::string(buf) + "]:" + std::to_string(ntohs(in6->sin6_port));
+    // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on "literal" + string&&.
+    std::string text(1, '[');
+    text.append(buf).append("]:").append(std::to_string(ntohs(in6->sin6_port)));
+    return text;
   }
   auto* in4 = reinterpret_cast<const sockaddr_in*>(sa);
   ::inet_ntop(AF_INET, &in4->sin_addr, buf, sizeof buf);

@@ -32,6 +32,11 @@ class TcpProbe final : public Probe {
 
   ProbeResult check() override { return probe(deadline()); }
 
+  // A refused connect never reaches the service's code: ask as often as the Executor allows.
+  std::optional<std::chrono::steady_clock::time_point> next_check() const override {
+    return std::chrono::steady_clock::time_point::min();
+  }
+
   std::string describe() const override { return "TCP " + detail::host_port(host_, port_); }
 
  private:

@@ -51,6 +51,11 @@ class UnixSocketProbe final : public Probe {
 
   std::string describe() const override { return "unix socket " + path_.string(); }
 
+  // A refused connect never reaches the service's code: ask as often as the Executor allows.
+  std::optional<std::chrono::steady_clock::time_point> next_check() const override {
+    return std::chrono::steady_clock::time_point::min();
+  }
+
  private:
   std::filesystem::path path_;
 };

@@ -33,8 +33,14 @@ void Process::on_output(Stream stream, const char* data, std::size_t size) {
     (stream == Stream::Out ? out_ : err_).append(data, size);
   }
   call_hook(stream, std::string_view(data, size), false);
-  std::lock_guard<std::mutex> lock(mutex_);
-  bump_locked();  // after the hook: a waiter woken by this output sees what the hook made of it
+  // After the hook: a waiter woken by this output sees what the hook made of it. Notified
+  // outside the lock, so the woken waiter (start() waiting for a banner) does not wake only to
+  // block on the mutex: one hand-off less on the path of every banner.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++events_;
+  }
+  changed_.notify_all();
 }
 
 void Process::call_hook(Stream stream, std::string_view bytes, bool end) {

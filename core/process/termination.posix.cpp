@@ -39,6 +39,7 @@ struct sigaction g_previous[kSignalCount];
 std::atomic<int> g_pipe_write{-1};
 std::atomic<pid_t> g_installer{-1};
 std::atomic<int> g_stopping{0};
+std::atomic<int> g_signal{0};  // termination_signal()
 static_assert(std::atomic<int>::is_always_lock_free, "the handler needs lock-free atomics");
 static_assert(std::atomic<pid_t>::is_always_lock_free, "the handler needs lock-free atomics");
 
@@ -92,6 +93,7 @@ void on_signal(int sig, siginfo_t* info, void* context) {
     errno = saved_errno;
     return;
   }
+  g_signal.store(sig);
   siginfo_t record{};
   if (info != nullptr) std::memcpy(&record, info, sizeof record);
   record.si_signo = sig;
@@ -196,6 +198,7 @@ void install_termination_handler() {
 
   g_pipe_write.store(fds[1]);
   g_stopping.store(0);
+  g_signal.store(0);
   g_installer.store(self);
   if (in_fork) return;  // a forked copy of an installed runner: the handlers are in place
 
@@ -214,5 +217,7 @@ void install_termination_handler() {
   }
   detail::logger()->debug("termination handler installed for SIGINT and SIGTERM");
 }
+
+int termination_signal() noexcept { return g_installer.load() == ::getpid() ? g_signal.load() : 0; }
 
 }  // namespace mirakuru

@@ -25,8 +25,8 @@ const std::vector<std::string>& service_keys() {
 }
 
 const std::vector<std::string>& ready_keys() {
-  static const std::vector<std::string> keys{"output",      "tcp",  "http",
-                                             "unix_socket", "file", "exec"};
+  static const std::vector<std::string> keys{"output", "tcp",  "http", "unix_socket",
+                                             "file",   "exec", "all",  "any"};
   return keys;
 }
 
@@ -92,22 +92,62 @@ PortSpec parse_port(const nlohmann::json& value, const std::string& path) {
   return port;
 }
 
+ReadySpec parse_single_ready(const nlohmann::json& value, const std::string& path);
+
+// "ready": [...] (all must hold), {"all": [...]} or {"any": [...]} of single kinds.
+ReadySpec parse_ready_parts(const nlohmann::json& value, const std::string& path, ReadyKind kind) {
+  if (!value.is_array() || value.empty()) {
+    config_error(path,
+                 "expected a non-empty array of readiness checks ({\"tcp\": {...}}, ...), got " +
+                     describe_json(value));
+  }
+  ReadySpec spec;
+  spec.kind = kind;
+  spec.path = path;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string part = json_child(path, i);
+    if (value[i].is_object() && value[i].size() == 1 &&
+        (value[i].contains("all") || value[i].contains("any"))) {
+      config_error(part, "\"all\" / \"any\" cannot be nested: list the single checks");
+    }
+    spec.parts.push_back(parse_single_ready(value[i], part));
+  }
+  return spec;
+}
+
 ReadySpec parse_ready(const nlohmann::json& value, const std::string& path) {
+  if (value.is_array()) return parse_ready_parts(value, path, ReadyKind::All);
+  if (value.is_object() && value.size() == 1 && (value.contains("all") || value.contains("any"))) {
+    const std::string key = value.begin().key();
+    return parse_ready_parts(value.begin().value(), json_child(path, key),
+                             key == "all" ? ReadyKind::All : ReadyKind::Any);
+  }
+  return parse_single_ready(value, path);
+}
+
+ReadySpec parse_single_ready(const nlohmann::json& value, const std::string& path) {
   JsonObject ready(value, path, ready_keys());
   if (value.size() != 1) {
-    config_error(path, "expected exactly one of output, tcp, http, unix_socket, file, exec; got " +
-                           std::to_string(value.size()));
+    config_error(
+        path,
+        "expected exactly one of output, tcp, http, unix_socket, file, exec (or all, any); "
+        "got " +
+            std::to_string(value.size()));
   }
   ReadySpec spec;
   const std::string kind = value.begin().key();
   spec.path = ready.path(kind);
   const nlohmann::json& body = value.begin().value();
   if (kind == "output") {
-    JsonObject o(body, spec.path, {"banner", "stream"});
+    JsonObject o(body, spec.path, {"banner", "stream", "times"});
     const auto* banner = o.find("banner");
     if (!banner) config_error(spec.path, "missing \"banner\" (a regex matched against each line)");
     spec.kind = ReadyKind::Output;
     spec.banner = text_at(*banner, o.path("banner"));
+    if (const auto* t = o.find("times")) {
+      spec.times = static_cast<int>(integer_from_json(*t, o.path("times"), 1, 1'000'000,
+                                                      "how many times the banner must be seen"));
+    }
     const std::string stream = o.string("stream", "both");
     if (stream == "stdout") {
       spec.streams = OutputStreams::Stdout;

@@ -220,11 +220,8 @@ class Resolution {
     switch (r.kind) {
       case ReadyKind::None:
         return std::make_unique<SimpleExecutor>(std::move(cmd), o);
-      case ReadyKind::Output: {
-        std::string banner = text(r.banner);
-        check_regex(banner, r.banner.path);
-        return std::make_unique<OutputExecutor>(std::move(cmd), banner, o, r.streams);
-      }
+      case ReadyKind::Output:
+        return std::make_unique<OutputExecutor>(std::move(cmd), banner(r), o, r.streams, r.times);
       case ReadyKind::Tcp: {
         const std::string host = r.host.empty() ? spec_.host : text(r.host);
         return std::make_unique<TcpExecutor>(std::move(cmd), host, ready_port(r), o);
@@ -242,8 +239,54 @@ class Resolution {
                                              r.require_content);
       case ReadyKind::Exec:
         return std::make_unique<ExecProbeExecutor>(std::move(cmd), command(r.check), o);
+      case ReadyKind::All:
+      case ReadyKind::Any: {
+        std::vector<std::unique_ptr<Probe>> parts;
+        for (const auto& part : r.parts) parts.push_back(part_probe(part, base, o));
+        auto probe = r.kind == ReadyKind::All ? all_of(std::move(parts)) : any_of(std::move(parts));
+        return std::make_unique<Executor>(std::move(cmd), std::move(probe), o);
+      }
     }
     return nullptr;
+  }
+
+  // One part of "all" / "any": the probe the single kind's executor would use.
+  std::unique_ptr<Probe> part_probe(const ReadySpec& r, const std::filesystem::path& base,
+                                    const Options& o) {
+    switch (r.kind) {
+      case ReadyKind::Output: {
+        const bool out = r.streams != OutputStreams::Stderr && o.stdout_mode == Stdio::Capture;
+        const bool err = r.streams != OutputStreams::Stdout && o.stderr_mode == Stdio::Capture;
+        if (!out && !err) {
+          config_error(r.path,
+                       "the banner is watched on a stream that is not captured (set "
+                       "\"stdout\" / \"stderr\" to \"capture\")");
+        }
+        return make_output_probe(banner(r), r.streams, r.times);
+      }
+      case ReadyKind::Tcp:
+        return make_tcp_probe(r.host.empty() ? spec_.host : text(r.host), ready_port(r));
+      case ReadyKind::Http:
+        return make_http_probe(http_url(r), http_check(r));
+      case ReadyKind::UnixSocket:
+        try {
+          return make_unix_socket_probe(path(r.file, base));
+        } catch (const std::invalid_argument& e) {
+          config_error(r.file.path, e.what());
+        }
+      case ReadyKind::File:
+        return make_file_probe(path(r.file, base), r.require_content);
+      case ReadyKind::Exec:
+        return make_exec_probe(command(r.check), o);
+      default:
+        config_error(r.path, "\"all\" / \"any\" cannot be nested");
+    }
+  }
+
+  std::string banner(const ReadySpec& r) {
+    std::string banner = text(r.banner);
+    check_regex(banner, r.banner.path);
+    return banner;
   }
 
   HttpCheck http_check(const ReadySpec& r) {

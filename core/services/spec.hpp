@@ -27,7 +27,7 @@ struct CommandSpec {
   std::string path;
 };
 
-enum class ReadyKind { None, Output, Tcp, Http, UnixSocket, File, Exec };
+enum class ReadyKind { None, Output, Tcp, Http, UnixSocket, File, Exec, All, Any };
 
 struct ReadySpec {
   ReadyKind kind = ReadyKind::None;
@@ -35,6 +35,7 @@ struct ReadySpec {
   // output
   Text banner;
   OutputStreams streams = OutputStreams::Both;
+  int times = 1;
   // tcp (empty: the service's host and port)
   Text host;
   Text port;
@@ -49,6 +50,8 @@ struct ReadySpec {
   bool require_content = false;
   // exec
   CommandSpec check;
+  // all, any: the single kinds above
+  std::vector<ReadySpec> parts;
 };
 
 struct PortSpec {

@@ -1,18 +1,25 @@
-// readiness_bench [--runs N] [--smoke] — how long after a service is ready does start() return?
+// readiness_bench [--runs N] [--smoke] [--only NAME,...] — how long after a service is ready does
+// start() return, and what does the wait cost?
 //
 // Readiness overhead = the CLOCK_MONOTONIC time start() returned minus the time the fixture
 // became ready (taken just before it printed its banner or called listen()), for OutputExecutor,
 // TcpExecutor and HttpExecutor; plus the time from a process's last instant (taken just before
 // _exit(1)) to ProcessExitedWithError reaching the caller. Prints one JSON document:
-// median / p90 / min / max in microseconds per scenario, with the issue's targets.
+// median / p90 / min / max in microseconds per scenario, with the issues' targets, and the CPU
+// time the runner spent in start() (getrusage: probe, output thread, spawn) — as microseconds
+// and as a share of one core over the wait.
 //
-// TCP and HTTP run twice: against a server that logs a line once it listens (as real servers
-// do; the output wakes the probe) and against a silent one (the probe's backoff alone). A
-// "floor" scenario asks the same probe in a tight loop without an executor: the time the
-// fixture itself needs from listen() to its first answer (for HTTP, cpp-httplib's server setup),
-// which no executor can beat; compare medians against it.
-// --smoke runs each scenario 3 times (a ctest runs it so the benchmark cannot rot); the targets
-// are reported, never enforced — a shared CI machine is no place to assert microseconds.
+// TCP and HTTP run against a server that logs a line once it listens (as real servers do; the
+// output wakes the probe) and against a silent one (polling alone). The "_spread" scenarios
+// (issue 12's targets) make the service ready 5 ms, 50 ms, 500 ms or 5 s after start, in turn
+// over the runs. A "floor" scenario asks the same probe in a tight loop without an executor:
+// the time the fixture itself needs from listen() to its first answer (for HTTP, cpp-httplib's
+// server setup), which no executor can beat; compare medians against it. "http_503_storm"
+// counts the requests an HTTP probe sends to a server that answers 503 for 2 s and logs each.
+// --smoke runs each scenario 3 times with short delays (a ctest runs it so the benchmark cannot
+// rot); the targets are reported, never enforced — a shared CI machine is no place to assert
+// microseconds.
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -21,6 +28,8 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -61,68 +70,118 @@ long long stamp_in(const std::string& output) {
   return std::atoll(output.c_str() + pos + 3);
 }
 
+// One measurement: the readiness overhead, and what the runner spent meanwhile.
+struct Sample {
+  double us = 0;        // readiness overhead (or, for counting scenarios, the count)
+  double cpu_us = -1;   // CPU time of the runner during start() (-1: not measured)
+  double wait_us = -1;  // wall time of start()
+};
+
 struct Scenario {
   std::string name;
   double target_us;  // 0: no target
   std::string note;
-  std::function<double()> run_once;  // one measurement, microseconds
+  std::function<Sample()> run_once;
+  std::string unit = "us";  // of Sample::us: "requests" for the storm
 };
 
-nlohmann::json summarize(std::vector<double> v, double target_us) {
+double runner_cpu_us() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto us = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e6 + t.tv_usec; };
+  return us(ru.ru_utime) + us(ru.ru_stime);
+}
+
+// Runs ex.start() and measures it: returns the CLOCK_MONOTONIC time it returned.
+template <typename Ex>
+long long timed_start(Ex& ex, Sample& sample) {
+  const double cpu0 = runner_cpu_us();
+  const long long t0 = monotonic_ns();
+  ex.start();
+  const long long returned = monotonic_ns();
+  sample.cpu_us = runner_cpu_us() - cpu0;
+  sample.wait_us = static_cast<double>(returned - t0) / 1000.0;
+  return returned;
+}
+
+double at_quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
-  auto at = [&](double q) {
-    auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-    return v[std::min(i, v.size() - 1)];
-  };
+  auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+nlohmann::json summarize(const std::vector<Sample>& samples, double target_us,
+                         const std::string& unit) {
+  std::vector<double> v, cpu, share;
+  for (const auto& s : samples) {
+    v.push_back(s.us);
+    if (s.cpu_us < 0) continue;
+    cpu.push_back(s.cpu_us);
+    share.push_back(s.wait_us > 0 ? 100.0 * s.cpu_us / s.wait_us : 0);
+  }
   nlohmann::json j;
   j["n"] = v.size();
-  j["median_us"] = at(0.5);
-  j["p90_us"] = at(0.9);
-  j["min_us"] = v.front();
-  j["max_us"] = v.back();
+  j["median_" + unit] = at_quantile(v, 0.5);
+  j["p90_" + unit] = at_quantile(v, 0.9);
+  j["min_" + unit] = at_quantile(v, 0);
+  j["max_" + unit] = at_quantile(v, 1);
+  if (!cpu.empty()) {
+    j["cpu_median_us"] = at_quantile(cpu, 0.5);
+    j["cpu_median_percent_of_core"] = at_quantile(share, 0.5);
+    j["cpu_max_percent_of_core"] = at_quantile(share, 1);
+  }
   if (target_us > 0) {
     j["target_median_us"] = target_us;
-    j["meets_target"] = at(0.5) <= target_us;
+    j["meets_target"] = at_quantile(v, 0.5) <= target_us;
   }
   return j;
 }
 
-double output_once() {
-  mirakuru::OutputExecutor ex(mt::fixture("banner") + " --stamp", "READY",
+// The delays of the "_spread" scenarios, in turn.
+struct Spread {
+  std::vector<int> delays_ms;
+  std::size_t next = 0;
+  std::string arg() {
+    return " --delay-ms " + std::to_string(delays_ms[next++ % delays_ms.size()]);
+  }
+};
+
+Sample output_once(const std::string& extra = "") {
+  mirakuru::OutputExecutor ex(mt::fixture("banner") + " --stamp" + extra, "READY",
                               mirakuru::Options{.timeout = 20s});
-  ex.start();
-  long long returned = monotonic_ns();
-  double us = static_cast<double>(returned - stamp_in(ex.output())) / 1000.0;
+  Sample sample;
+  const long long returned = timed_start(ex, sample);
+  sample.us = static_cast<double>(returned - stamp_in(ex.output())) / 1000.0;
   ex.stop();
-  return us;
+  return sample;
 }
 
 // Starts `server` (a fixture that takes --port and --stamp-file) on a reserved port with the
 // executor `make(command, port)` builds, and returns how long after the server's stamp start()
 // returned, in microseconds.
 template <typename MakeExecutor>
-double stamped_once(const std::string& server, const std::string& extra, MakeExecutor make) {
+Sample stamped_once(const std::string& server, const std::string& extra, MakeExecutor make) {
   mt::TempDir dir;
   mt::PortReservation port;
   auto stamp = dir / "stamp";
   auto ex = make(mt::fixture(server) + " --port " + port.str() + " --stamp-file " + stamp.string() +
                      " " + extra,
                  port);
-  ex.start();
-  long long returned = monotonic_ns();
-  double us = static_cast<double>(returned - read_stamp(stamp)) / 1000.0;
+  Sample sample;
+  const long long returned = timed_start(ex, sample);
+  sample.us = static_cast<double>(returned - read_stamp(stamp)) / 1000.0;
   ex.stop();
-  return us;
+  return sample;
 }
 
-double tcp_once(const std::string& extra) {
+Sample tcp_once(const std::string& extra) {
   return stamped_once("tcp_server", extra, [](std::string command, mt::PortReservation& port) {
     return mirakuru::TcpExecutor(std::move(command), "127.0.0.1", port.port(),
                                  mirakuru::Options{.timeout = 20s});
   });
 }
 
-double http_once(const std::string& extra) {
+Sample http_once(const std::string& extra) {
   return stamped_once("http_server", extra, [](std::string command, mt::PortReservation& port) {
     return mirakuru::HttpExecutor(std::move(command), "http://127.0.0.1:" + port.str() + "/health",
                                   {}, mirakuru::Options{.timeout = 20s});
@@ -132,7 +191,7 @@ double http_once(const std::string& extra) {
 // The floor: the same probe asked in a tight loop (every 50 us, from a SimpleExecutor that
 // returns at spawn) — what the fixture itself needs between listen() and its first answer.
 // The executors' own overhead is what they add on top of this.
-double floor_once(const std::string& fixture, const std::string& extra, bool http) {
+Sample floor_once(const std::string& fixture, const std::string& extra, bool http) {
   mt::TempDir dir;
   mt::PortReservation port;
   auto stamp = dir / "stamp";
@@ -147,9 +206,27 @@ double floor_once(const std::string& fixture, const std::string& extra, bool htt
     std::this_thread::sleep_for(50us);
   }
   long long ready = monotonic_ns();
-  double us = static_cast<double>(ready - read_stamp(stamp)) / 1000.0;
+  Sample sample;
+  sample.us = static_cast<double>(ready - read_stamp(stamp)) / 1000.0;
   ex.stop();
-  return us;
+  return sample;
+}
+
+// Requests an HTTP probe sends to a server that answers 503 for `warmup_ms` and logs each one.
+Sample storm_once(int warmup_ms) {
+  mt::PortReservation port;
+  mirakuru::HttpExecutor ex(mt::fixture("http_server") + " --port " + port.str() + " --warmup-ms " +
+                                std::to_string(warmup_ms),
+                            "http://127.0.0.1:" + port.str() + "/health", {},
+                            mirakuru::Options{.timeout = 20s});
+  Sample sample;
+  timed_start(ex, sample);
+  const std::string out = mt::output_with(ex, "-> 200");
+  for (auto at = out.find("-> 503"); at != std::string::npos; at = out.find("-> 503", at + 1)) {
+    ++sample.us;
+  }
+  ex.stop();
+  return sample;
 }
 
 std::string load_average() {
@@ -160,7 +237,7 @@ std::string load_average() {
 }
 
 template <typename Ex, typename... Args>
-double early_exit_once(const std::string& command_suffix, Args&&... args) {
+Sample early_exit_once(const std::string& command_suffix, Args&&... args) {
   mt::TempDir dir;
   auto stamp = dir / "stamp";
   Ex ex(mt::fixture("exit_with") + " 1 'fatal: cannot start' --stamp-file " + stamp.string() +
@@ -173,7 +250,7 @@ double early_exit_once(const std::string& command_suffix, Args&&... args) {
     reported = monotonic_ns();
   }
   if (reported == 0) throw std::runtime_error("the early exit was not reported");
-  return static_cast<double>(reported - read_stamp(stamp)) / 1000.0;
+  return {static_cast<double>(reported - read_stamp(stamp)) / 1000.0};
 }
 
 }  // namespace
@@ -181,6 +258,7 @@ double early_exit_once(const std::string& command_suffix, Args&&... args) {
 int main(int argc, char** argv) {
   int runs = 50;
   bool smoke = false;
+  std::string only;  // ",name,name,": run only these scenarios
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--smoke") {
@@ -188,32 +266,55 @@ int main(int argc, char** argv) {
       runs = 3;
     } else if (a == "--runs" && i + 1 < argc) {
       runs = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--only" && i + 1 < argc) {
+      only = "," + std::string(argv[++i]) + ",";
     } else {
-      std::cerr << "usage: readiness_bench [--runs N] [--smoke]\n";
+      std::cerr << "usage: readiness_bench [--runs N] [--smoke] [--only NAME,NAME]\n";
       return 2;
     }
   }
 
+  // Issue 12: services ready 5 ms, 50 ms, 500 ms or 5 s after start, in turn over the runs.
+  // The smoke run keeps to the short ones.
+  const std::vector<int> delays =
+      smoke ? std::vector<int>{5, 50} : std::vector<int>{5, 50, 500, 5000};
+  auto spread = std::make_shared<std::map<std::string, Spread>>();
+  auto delay = [spread, delays](const std::string& scenario) {
+    auto& s = (*spread)[scenario];
+    if (s.delays_ms.empty()) s.delays_ms = delays;
+    return s.arg();
+  };
+  const int storm_ms = smoke ? 200 : 2000;
+  const int long_wait_ms = smoke ? 100 : 2000;
+
   std::vector<Scenario> scenarios = {
-      {"output", 100, "banner on stdout", output_once},
+      {"output", 100, "banner on stdout", [] { return output_once(); }},
+      {"output_spread", 100, "banner printed 5 ms / 50 ms / 500 ms / 5 s after start",
+       [delay] { return output_once(delay("output")); }},
       {"tcp", 500, "server logs a line once listening", [] { return tcp_once(""); }},
-      {"tcp_silent", 500, "server prints nothing: backoff only",
+      {"tcp_silent", 500, "server prints nothing: polling only",
        [] { return tcp_once("--quiet"); }},
-      {"tcp_silent_after_50ms", 0, "silent server listening 50 ms after start: backoff only",
-       [] { return tcp_once("--quiet --delay-ms 50"); }},
-      {"tcp_silent_5_to_80ms", 0,
-       "silent server listening 5..80 ms after start (spread over the runs): backoff only",
-       [] {
-         static int run = 0;
-         return tcp_once("--quiet --delay-ms " + std::to_string(5 + (run++ * 37) % 76));
-       }},
+      {"tcp_silent_spread", 300,
+       "silent server listening 5 ms / 50 ms / 500 ms / 5 s after start: polling only",
+       [delay] { return tcp_once("--quiet" + delay("tcp")); }},
+      {"tcp_wait_cpu", 0,
+       "silent server listening " + std::to_string(long_wait_ms) +
+           " ms after start: the CPU cost of polling a refused port (issue 12: under 5% of a core)",
+       [long_wait_ms] { return tcp_once("--quiet --delay-ms " + std::to_string(long_wait_ms)); }},
       {"tcp_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
        [] { return floor_once("tcp_server", "--quiet", false); }},
       {"http_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
        [] { return floor_once("http_server", "--quiet", true); }},
       {"http", 1000, "server logs a line once listening", [] { return http_once(""); }},
-      {"http_silent", 1000, "server prints nothing: backoff only",
+      {"http_silent", 1000, "server prints nothing: polling only",
        [] { return http_once("--quiet"); }},
+      {"http_silent_spread", 800,
+       "silent server listening 5 ms / 50 ms / 500 ms / 5 s after start: polling only",
+       [delay] { return http_once("--quiet" + delay("http")); }},
+      {"http_503_storm", 0,
+       "requests to a server that answers 503 for " + std::to_string(storm_ms) +
+           " ms and logs each one (issue 12: at most 60 in 2 s)",
+       [storm_ms] { return storm_once(storm_ms); }, "requests"},
       {"early_exit_output", 5000, "exit 1 while waiting for a banner",
        [] { return early_exit_once<mirakuru::OutputExecutor>("", "READY"); }},
       {"early_exit_tcp", 5000, "exit 1 while polling a TCP port",
@@ -231,10 +332,11 @@ int main(int argc, char** argv) {
   out["load_average_before"] = load_average();
   int failures = 0;
   for (const auto& s : scenarios) {
-    std::vector<double> samples;
+    if (!only.empty() && only.find("," + s.name + ",") == std::string::npos) continue;
+    std::vector<Sample> samples;
     try {
       for (int i = 0; i < runs; ++i) samples.push_back(s.run_once());
-      auto j = summarize(samples, s.target_us);
+      auto j = summarize(samples, s.target_us, s.unit);
       j["what"] = s.note;
       out["results"][s.name] = j;
     } catch (const std::exception& e) {

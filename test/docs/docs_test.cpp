@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -231,6 +232,28 @@ TEST(DocBlocks, EveryCmakeBlockHasBalancedCommands) {
     EXPECT_EQ(depth, 0) << b.where() << ": unclosed '('";
     EXPECT_FALSE(quoted) << b.where() << ": unterminated string";
   }
+}
+
+// The README's commands run as the user: only install-deps.sh escalates, by itself.
+TEST(DocBlocks, ReadmeCommandsNeedNoSudo) {
+  for (const auto& b : blocks_of(fs::path(MIRAKURU_SOURCE_DIR) / "README.md")) {
+    if (std::find(kShell.begin(), kShell.end(), b.language) == kShell.end()) continue;
+    EXPECT_THAT(b.body, ::testing::Not(::testing::HasSubstr("sudo"))) << b.where();
+  }
+}
+
+// The README's first example is what a user copies first: it must run under ctest -j, on an
+// allocated port, never a fixed one.
+TEST(DocBlocks, ReadmeExampleAllocatesItsPort) {
+  const auto blocks = blocks_of(fs::path(MIRAKURU_SOURCE_DIR) / "README.md");
+  const auto first = std::find_if(blocks.begin(), blocks.end(), [](const Block& b) {
+    return std::find(kCpp.begin(), kCpp.end(), b.language) != kCpp.end();
+  });
+  ASSERT_NE(first, blocks.end());
+  EXPECT_THAT(first->body, ::testing::HasSubstr("mirakuru::reserve_port()"));
+  std::smatch port;
+  EXPECT_FALSE(std::regex_search(first->body, port, std::regex(R"(\b[1-9][0-9]{3,4}\b)")))
+      << first->where() << ": a fixed port " << port.str();
 }
 
 // A block in a language nothing here checks would silently rot: tag prose as ```text.

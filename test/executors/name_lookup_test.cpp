@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "executor_test_support.hpp"
+#include "executors/tcp_connect.hpp"
 #include "mirakuru/executors.hpp"
 #include "mirakuru/probe.hpp"
-#include "executors/tcp_connect.hpp"
 #include "start_failure.hpp"
 #include "test_support.hpp"
 

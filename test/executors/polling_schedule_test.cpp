@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "executor_test_support.hpp"
@@ -16,7 +17,7 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 namespace mt = mirakuru::test;
 
-TEST(PollingSchedule, ATimeoutCountsItsChecksAndTheirNumberGrowsLogarithmically) {
+TEST(PollingSchedule, ATimeoutCountsItsChecks) {
   mt::PortReservation port;  // bound, never listening: every check is refused
   mirakuru::TcpExecutor ex(mt::fixture("sleeper") + " 30", "127.0.0.1", port.port(),
                            mirakuru::Options{.timeout = 300ms});
@@ -27,6 +28,18 @@ TEST(PollingSchedule, ATimeoutCountsItsChecksAndTheirNumberGrowsLogarithmically)
     EXPECT_THAT(e.what(), HasSubstr("; last of " + std::to_string(ex.checks()) + " checks: "));
     EXPECT_THAT(e.what(), HasSubstr("connection refused"));
   }
+}
+
+// A probe that does not say what its checks cost (next_check() is nullopt).
+struct NeverReady : mirakuru::Probe {
+  mirakuru::ProbeResult check() override { return mirakuru::ProbeResult::not_yet("no"); }
+  std::string describe() const override { return "nothing"; }
+};
+
+TEST(PollingSchedule, ACustomProbeIsAskedOnABackoffThatGrowsLogarithmically) {
+  mirakuru::Executor ex(mt::fixture("sleeper") + " 30", std::make_unique<NeverReady>(),
+                        mirakuru::Options{.timeout = 300ms});
+  EXPECT_THROW(ex.start(), mirakuru::TimeoutExpired);
   // Every 250 us for the first 2 ms, then an eighth of the time waited: ~8 + 8 ln(300 / 2) = 48
   // checks; a fixed 250 us poll would make 1200. A loaded machine only makes fewer.
   RecordProperty("checks", static_cast<int>(ex.checks()));

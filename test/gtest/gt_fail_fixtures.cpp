@@ -45,6 +45,15 @@ class MissingFile : public mirakuru::gtest::ServiceTest {
 
 TEST_F(MissingFile, Body) { std::puts("BODY RAN"); }
 
+// Overrides SetUp without calling ServiceTest::SetUp(): the error must name the missing call.
+class ForgetsBaseSetUp : public mirakuru::gtest::ServiceTest {
+ protected:
+  ForgetsBaseSetUp() : ServiceTest(failing("forgot")) {}
+  void SetUp() override {}
+};
+
+TEST_F(ForgetsBaseSetUp, UsesServices) { services().port("forgot_ok"); }
+
 TEST(Unaffected, Passes) { SUCCEED(); }
 
 }  // namespace

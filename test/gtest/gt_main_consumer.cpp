@@ -76,4 +76,16 @@ TEST(Waiter, BlocksUntilInterrupted) {
   ADD_FAILURE() << "not interrupted within 30 s";
 }
 
+// Waits for alpha to end: the runner's SIGINT makes the termination handler stop it, and this
+// test then ends while the handler is still stopping the others.
+TEST(Waiter, OutlivesAlpha) {
+  if (std::getenv("GT_OUTLIVE") == nullptr) GTEST_SKIP() << "only with GT_OUTLIVE=1";
+  auto& alpha = mirakuru::gtest::services().executor("alpha");
+  std::printf("GT_WAITING\n");
+  std::fflush(stdout);
+  auto code = alpha.wait(std::chrono::seconds(30));
+  std::printf("GT_ALPHA_ENDED %d\n", code ? *code : -1000);
+  std::fflush(stdout);
+}
+
 }  // namespace

@@ -21,6 +21,7 @@ using mirakuru::gtest_test::write_config;
 using mirakuru::test::gone_within;
 using mirakuru::test::TempDir;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 
 const std::string kConsumer = GT_MAIN_CONSUMER;
@@ -66,6 +67,15 @@ class GtestLayerRunner : public ::testing::Test {
     return run(argv, env, timeout, signal_when, sig);
   }
 
+  // The service logs a run left in its log directory (MIRAKURU_KEEP_LOGS decides).
+  std::vector<std::string> Logs() const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / "logs")) {
+      names.push_back(entry.path().filename().string());
+    }
+    return names;
+  }
+
   static std::string Show(const RunResult& r) {
     return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
            ", output:\n" + r.output;
@@ -98,6 +108,17 @@ TEST_F(GtestLayerRunner, MainWithServicesFlag) {
   EXPECT_EQ(markers(marker_dir_, "alpha").size(), 1u);
   EXPECT_EQ(markers(marker_dir_, "beta").size(), 1u);
   ExpectAllStopped();
+  EXPECT_THAT(Logs(), IsEmpty());  // every test passed: MIRAKURU_KEEP_LOGS=failed removed them
+  EXPECT_THAT(r.output, Not(HasSubstr("are kept")));
+}
+
+TEST_F(GtestLayerRunner, KeepLogsAlwaysKeepsThoseOfAPassingRun) {
+  auto r = Run({kConsumer, "--mirakuru_services=" + config_.string(), "--gtest_filter=Consumer.*"},
+               {{"MIRAKURU_KEEP_LOGS", "always"}});
+  ASSERT_EQ(r.exit_code, 0) << Show(r);
+  EXPECT_EQ(Logs().size(), 2u);
+  EXPECT_THAT(r.output, HasSubstr("the logs of global ServiceEnvironment #0 are kept "
+                                  "(MIRAKURU_KEEP_LOGS=always):\n  alpha: "));
 }
 
 TEST_F(GtestLayerRunner, MainWithServicesFlagAsTwoArguments) {
@@ -133,6 +154,8 @@ TEST_F(GtestLayerRunner, ServiceFailingToStartFailsTheRunAndLeavesNothing) {
   EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] Consumer.PrintsPid"));
   EXPECT_THAT(r.output, HasSubstr("did not run: the services of global ServiceEnvironment #0"));
   EXPECT_THAT(r.output, Not(HasSubstr("[  SKIPPED ]")));
+  // One clear failure per test: no "Skipped" part result printed under it as well.
+  EXPECT_THAT(r.output, Not(HasSubstr("Skipped")));
   ASSERT_EQ(markers(marker_dir_, "alpha").size(), 1u);
   EXPECT_TRUE(markers(marker_dir_, "alpha")[0].stopped());  // stopped by the layer, not killed
   ExpectAllStopped(/*clean=*/false);                        // beta exited by itself
@@ -146,6 +169,9 @@ TEST_F(GtestLayerRunner, FixturesFailingToStartFailEachTest) {
   EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] FailingPerTest.Body"));
   EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] MissingFile.Body"));
   EXPECT_THAT(r.output, HasSubstr("/nonexistent/mirakuru/services.json"));
+  EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] ForgetsBaseSetUp.UsesServices"));
+  EXPECT_THAT(r.output, HasSubstr("ServiceTest::SetUp() was not called; a fixture that overrides "
+                                  "SetUp() must call ServiceTest::SetUp() first"));
   EXPECT_THAT(r.output, HasSubstr("[       OK ] Unaffected.Passes"));
   EXPECT_THAT(r.output, HasSubstr("failing on purpose with exit code 3"));
   EXPECT_THAT(r.output, Not(HasSubstr("BODY RAN")));
@@ -218,6 +244,11 @@ TEST_F(GtestLayerRunner, ServiceKilledMidTestFailsThatTestNamingIt) {
   EXPECT_THAT(r.output, HasSubstr("gt_server alpha listening on"));  // its output tail
   EXPECT_THAT(r.output, HasSubstr("[  FAILED  ] Killer.KillsAlpha"));
   EXPECT_THAT(r.output, HasSubstr("[ mirakuru ] service 'beta'"));  // log tails of the others
+  // A test failed: the logs stay, and the run says where.
+  ASSERT_EQ(Logs().size(), 2u);
+  EXPECT_THAT(r.output, HasSubstr("the logs of global ServiceEnvironment #0 are kept "
+                                  "(MIRAKURU_KEEP_LOGS=failed, a test failed):\n"));
+  for (const auto& log : Logs()) EXPECT_THAT(r.output, HasSubstr(log));
   auto beta = markers(marker_dir_, "beta");
   ASSERT_EQ(beta.size(), 1u);
   EXPECT_TRUE(beta[0].stopped());
@@ -264,6 +295,7 @@ TEST_F(GtestLayerRunner, SuiteAndTestPropertiesLandOnTheirElements) {
       EXPECT_TRUE(test.contains("mirakuru.alpha.log")) << test["name"];
     }
   }
+  EXPECT_THAT(Logs(), IsEmpty());  // suites and tests that passed leave no log behind
 }
 
 TEST_F(GtestLayerRunner, DeathTestsThreadsafeStyleStartNothingInTheChild) {
@@ -314,6 +346,25 @@ TEST_F(GtestLayerRunner, SigintStopsTheServicesGracefully) {
   ExpectAllStopped(/*clean=*/true, /*dirs_removed=*/false);
 }
 
+TEST_F(GtestLayerRunner, SigintDuringATestIsReportedAsTheInterruption) {
+  // beta takes 1.5 s to stop: the runner outlives alpha long enough for the test waiting on
+  // alpha to end and be judged while the handler still works.
+  auto config = two_servers(marker_dir_.string());
+  auto& beta = config["services"]["beta"]["command"];
+  beta.push_back("--stop-delay-ms");
+  beta.push_back("1500");
+  auto slow = write_config(dir_.path(), config, "slow.json");
+  auto r = Run(
+      {kConsumer, "--mirakuru_services=" + slow.string(), "--gtest_filter=Waiter.OutlivesAlpha"},
+      {{"GT_OUTLIVE", "1"}}, std::chrono::seconds(60), "GT_WAITING", SIGINT);
+  EXPECT_EQ(r.exit_code, -SIGINT) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("GT_ALPHA_ENDED 0"));  // the test ended before the runner
+  EXPECT_THAT(r.output, HasSubstr("mirakuru: the run was interrupted by signal 2 (SIGINT) during "
+                                  "test Waiter.OutlivesAlpha"));
+  EXPECT_THAT(r.output, Not(HasSubstr("exited with code")));  // no service is blamed
+  ExpectAllStopped(/*clean=*/true, /*dirs_removed=*/false);
+}
+
 TEST_F(GtestLayerRunner, HelpMentionsTheServicesFlag) {
   auto r = Run({kConsumer, "--help"});
   EXPECT_EQ(r.exit_code, 0) << Show(r);
@@ -325,6 +376,15 @@ TEST_F(GtestLayerRunner, MalformedFlagIsAnError) {
   auto r = Run({kConsumer, "--mirakuru_services="});
   EXPECT_EQ(r.exit_code, 1) << Show(r);
   EXPECT_THAT(r.output, HasSubstr("--mirakuru_services needs a file"));
+}
+
+TEST_F(GtestLayerRunner, MistypedFlagIsAnErrorListingTheKnownOnes) {
+  auto r = Run({kConsumer, "--mirakuru_service=" + config_.string()});
+  EXPECT_EQ(r.exit_code, 1) << Show(r);
+  EXPECT_THAT(r.output, HasSubstr("error: unknown flag --mirakuru_service; the known ones are "
+                                  "--mirakuru_services=FILE, --mirakuru_log_tail=N"));
+  EXPECT_THAT(r.output, Not(HasSubstr("[ RUN      ]")));  // no test ran without its services
+  EXPECT_TRUE(markers(marker_dir_).empty());
 }
 
 TEST_F(GtestLayerRunner, CtestJ8OverADiscoveredSuiteWithAutoPorts) {

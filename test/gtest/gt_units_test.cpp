@@ -1,4 +1,5 @@
 // The GoogleTest layer's pure helpers: output tails, exit descriptions, gtest_main's flags.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -6,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "logs.hpp"
 #include "main_flags.hpp"
 #include "report.hpp"
 #include "test_support.hpp"
@@ -105,13 +107,71 @@ TEST(GtMainFlags, MalformedValuesAreErrors) {
   EXPECT_TRUE(flags.service_files.empty());
 }
 
-TEST(GtMainFlags, OtherFlagsWithTheSamePrefixAreLeftAlone) {
-  Argv a({"prog", "--mirakuru_services_extra=1", "--help"});
+TEST(GtMainFlags, OtherFlagsAreLeftAlone) {
+  Argv a({"prog", "--gtest_brief=1", "--mirakuru", "--help"});
   auto flags = take_main_flags(a.argc, a.pointers.data(), nullptr);
   EXPECT_TRUE(flags.service_files.empty());
   EXPECT_TRUE(flags.errors.empty());
   EXPECT_TRUE(flags.help);
-  EXPECT_EQ(a.rest(), (std::vector<std::string>{"prog", "--mirakuru_services_extra=1", "--help"}));
+  EXPECT_EQ(a.rest(),
+            (std::vector<std::string>{"prog", "--gtest_brief=1", "--mirakuru", "--help"}));
 }
+
+TEST(GtMainFlags, UnknownMirakuruFlagsAreErrorsListingTheKnownOnes) {
+  Argv a({"prog", "--mirakuru_service=/a.json", "--mirakuru_services_extra", "--gtest_brief=1"});
+  auto flags = take_main_flags(a.argc, a.pointers.data(), nullptr);
+  EXPECT_TRUE(flags.service_files.empty());
+  ASSERT_EQ(flags.errors.size(), 2u);
+  EXPECT_EQ(flags.errors[0],
+            "unknown flag --mirakuru_service; the known ones are --mirakuru_services=FILE, "
+            "--mirakuru_log_tail=N (see --help)");
+  EXPECT_THAT(flags.errors[1], ::testing::StartsWith("unknown flag --mirakuru_services_extra;"));
+  EXPECT_EQ(a.rest(), (std::vector<std::string>{"prog", "--gtest_brief=1"}));
+}
+
+namespace keep {
+using mirakuru::gtest::detail::finish_logs;
+using mirakuru::gtest::detail::KeepLogs;
+using mirakuru::gtest::detail::ServiceLogs;
+
+// a.log has output, b.log is empty, c's log was never written.
+struct Logs {
+  Logs() {
+    std::ofstream(a) << "ready\n";
+    std::ofstream{b};
+  }
+  mirakuru::test::TempDir dir;
+  std::filesystem::path a = dir.path() / "a.log", b = dir.path() / "b.log";
+  ServiceLogs logs{{"a", a}, {"b", b}, {"c", dir.path() / "c.log"}};
+};
+
+TEST(GtKeepLogs, FailedKeepsTheNonEmptyLogsOfAFailedScope) {
+  Logs l;
+  EXPECT_EQ(finish_logs(l.logs, true, KeepLogs::Failed, "test T"),
+            "[ mirakuru ] the logs of test T are kept (MIRAKURU_KEEP_LOGS=failed, a test "
+            "failed):\n  a: " +
+                l.a.string() + "\n");
+  EXPECT_TRUE(std::filesystem::exists(l.a));
+  EXPECT_FALSE(std::filesystem::exists(l.b));  // empty logs are not left around
+}
+
+TEST(GtKeepLogs, FailedRemovesTheLogsOfAScopeThatPassed) {
+  Logs l;
+  EXPECT_EQ(finish_logs(l.logs, false, KeepLogs::Failed, "test T"), "");
+  EXPECT_FALSE(std::filesystem::exists(l.a));
+  EXPECT_FALSE(std::filesystem::exists(l.b));
+}
+
+TEST(GtKeepLogs, AlwaysKeepsEveryLogAndNeverNone) {
+  Logs l;
+  EXPECT_THAT(finish_logs(l.logs, false, KeepLogs::Always, "test T"),
+              ::testing::HasSubstr("(MIRAKURU_KEEP_LOGS=always):\n  a: "));
+  EXPECT_TRUE(std::filesystem::exists(l.a));
+  EXPECT_TRUE(std::filesystem::exists(l.b));
+  EXPECT_EQ(finish_logs(l.logs, true, KeepLogs::Never, "test T"), "");
+  EXPECT_FALSE(std::filesystem::exists(l.a));
+  EXPECT_FALSE(std::filesystem::exists(l.b));
+}
+}  // namespace keep
 
 }  // namespace

@@ -74,7 +74,12 @@ TEST(ServiceSetDocs, SchemaListsTheKeysTheParserKnows) {
   const auto schema = nlohmann::json::parse(read("docs/service-set.schema.json"));
   EXPECT_EQ(keys_of(schema["properties"]), sorted(detail::top_level_keys()));
   EXPECT_EQ(keys_of(schema["$defs"]["service"]["properties"]), sorted(detail::service_keys()));
-  EXPECT_EQ(keys_of(schema["$defs"]["ready"]["properties"]), sorted(detail::ready_keys()));
+  // "ready" is one check (ready_check), an array of them, or {"all"|"any": [...]}.
+  auto ready = keys_of(schema["$defs"]["ready_check"]["properties"]);
+  for (const auto& key : keys_of(schema["$defs"]["ready"]["oneOf"][2]["properties"])) {
+    ready.push_back(key);
+  }
+  EXPECT_EQ(sorted(ready), sorted(detail::ready_keys()));
 }
 
 }  // namespace

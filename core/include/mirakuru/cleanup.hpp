@@ -49,4 +49,11 @@ namespace mirakuru {
 // then).
 void install_termination_handler();
 
+// The signal (SIGINT or SIGTERM) that the termination handler of this process is acting on,
+// from the moment it arrives until the runner ends; 0 when none arrived (or no handler is
+// installed). Code that sees its services vanish can tell an interruption from a crash: the
+// GoogleTest layer reports "interrupted by signal 2 (SIGINT)", not a service that exited.
+// Thread-safe and async-signal-safe.
+int termination_signal() noexcept;
+
 }  // namespace mirakuru

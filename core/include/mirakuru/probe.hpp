@@ -1,12 +1,22 @@
 // mirakuru/probe.hpp — how a readiness executor knows its process is ready.
 //
-// A probe is a small object an Executor asks "ready yet?". Probes that can only be polled
-// (TCP, HTTP, sockets, files, commands) are asked with a backoff: every Options::poll_initial at
-// first, then every eighth of the time waited so far (so a check lands at most ~T/8 after a
-// service that became ready at T), capped at Options::poll_max; it restarts from the smallest
-// interval whenever the process writes output (servers log when they come up), and is cut short
-// the moment the process exits. Output probes are event-driven: they see each line as it
-// arrives and are asked again only when something happened.
+// A probe is a small object an Executor asks "ready yet?". How often it is asked depends on what
+// a check costs the service (next_check()):
+// - Free checks never reach the service's code — a refused TCP connect, a unix socket connect,
+//   a stat(). TCP, unix socket and file probes are asked every Options::poll_initial (250 us)
+//   for as long as start() waits: a server is seen a fraction of a millisecond after it listens,
+//   for a few percent of one core.
+// - Checks that reach the application — an HTTP request, a check command — are paced by the
+//   probe: the first at once, then 5 ms later, the interval doubling up to 100 ms. An HTTP probe
+//   first waits for the port to accept (free checks), then sends its requests.
+// - Output probes are event-driven: they see each line as it arrives and are asked again only
+//   when something happened.
+// Output from the service wakes a check early (servers log when they come up), but never within
+// 250 us of the last one, and a paced probe asked too early answers from its last result (at
+// most one request per 50 ms): a server that logs every request cannot turn the probe into a
+// request storm. The moment the process exits, the wait is cut short. Custom probes that
+// do not say (next_check() is nullopt) are asked with a backoff: every poll_initial at first, then
+// every eighth of the time waited so far, capped at Options::poll_max.
 //
 // A custom probe in a dozen lines:
 //
@@ -35,9 +45,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "mirakuru/command.hpp"
 #include "mirakuru/options.hpp"
@@ -77,6 +89,16 @@ class Probe {
 
   // What this probe waits for, for messages: "TCP 127.0.0.1:5432".
   virtual std::string describe() const = 0;
+
+  // When the next check() is worth making (steady clock), asked after each check(): a time in
+  // the past (e.g. time_point::min()) for a free check — asked again every Options::poll_initial
+  // —, a later time for a probe that paces itself, time_point::max() when only output or an exit
+  // can change the answer. Default std::nullopt: the Executor's backoff decides (see the top).
+  // check() may still be called sooner (output woke it): a paced probe then answers from its
+  // last result rather than reaching the service again.
+  virtual std::optional<std::chrono::steady_clock::time_point> next_check() const {
+    return std::nullopt;
+  }
 
   // Output probes: true to receive on_line() for each line of the started process. Such probes
   // are not polled: check() is called again only after new output or an exit.
@@ -163,5 +185,28 @@ std::unique_ptr<Probe> make_file_probe(std::filesystem::path file, bool require_
 // interrupted() turns true (the service died). Never when the check cannot be started at all
 // (SpawnError).
 std::unique_ptr<Probe> make_exec_probe(Command check, Options options = {});
+
+// --- composite readiness ---
+
+// Ready once every probe is ready (all_of) / once one of them is (any_of). A part that became
+// ready is not asked again in this start (a banner seen, a port that accepted); all_of can never
+// succeed once one part can never succeed, any_of once every part cannot. occupied() when any
+// part's resource is taken. Output parts see every line; checks are paced as each part asks
+// (an HTTP part stays polite while a TCP part is polled densely). Messages name each part.
+// Throws std::invalid_argument for an empty list or a null probe.
+std::unique_ptr<Probe> all_of(std::vector<std::unique_ptr<Probe>> probes);
+std::unique_ptr<Probe> any_of(std::vector<std::unique_ptr<Probe>> probes);
+
+// The probes as a vector (an initializer list cannot hold move-only values):
+//   mirakuru::Executor pg(cmd, mirakuru::all_of(mirakuru::probe_list(
+//       mirakuru::make_tcp_probe("127.0.0.1", 5432),
+//       mirakuru::make_output_probe("ready to accept connections", OutputStreams::Both, 2))));
+template <typename... P>
+std::vector<std::unique_ptr<Probe>> probe_list(std::unique_ptr<P>... probes) {
+  std::vector<std::unique_ptr<Probe>> list;
+  list.reserve(sizeof...(probes));
+  (list.push_back(std::move(probes)), ...);
+  return list;
+}
 
 }  // namespace mirakuru

@@ -1,8 +1,11 @@
-// One test with a real service, compiled against mirakuru as a user would.
+// Tests with real services, compiled against mirakuru as a user would.
 #include <gtest/gtest.h>
-#include <mirakuru/mirakuru.hpp>
+#include <httplib.h>
 
 #include <chrono>
+#include <mirakuru/gtest.hpp>
+#include <mirakuru/mirakuru.hpp>
+#include <nlohmann/json.hpp>
 
 TEST(Consumer, RunsAServiceAndCleansUp) {
   mirakuru::OutputExecutor service("sh -c 'echo service is up; exec sleep 300'", "is up",
@@ -12,4 +15,26 @@ TEST(Consumer, RunsAServiceAndCleansUp) {
   const pid_t pid = service.pid();
   service.stop();
   EXPECT_NE(::kill(pid, 0), 0);
+}
+
+// An HTTP service on an auto port, asked through the test's own cpp-httplib client.
+class WebTest : public mirakuru::gtest::ServiceTest {
+ protected:
+  WebTest()
+      : ServiceTest(nlohmann::json::parse(R"({"services": {"web": {
+          "command": ["python3", "-m", "http.server", "--bind", "127.0.0.1",
+                      "--directory", "${tmpdir}", "${port}"],
+          "port": "auto",
+          "ready": {"http": {"url": "http://127.0.0.1:${port}/", "method": "GET"}},
+          "timeout": "20s"}}})")) {}
+};
+
+TEST_F(WebTest, AnswersAnHttplibClient) {
+  httplib::Client client(services().url("web"));
+  client.set_connection_timeout(std::chrono::seconds(5));
+  client.set_read_timeout(std::chrono::seconds(5));
+  auto response = client.Get("/");
+  ASSERT_TRUE(response) << httplib::to_string(response.error());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_NE(response->body.find("Directory listing"), std::string::npos) << response->body;
 }
