@@ -104,6 +104,7 @@ std::string Executor::waiting_for() const {
 
 Executor& Executor::start() {
   if (running()) return *this;  // like Python mirakuru: nothing to start, nothing to wait for
+  StartScope scope(*this);      // interrupt_start() from another thread ends the wait below
   const auto started = Clock::now();
   const auto deadline = deadline_after(started, options().timeout);
 
@@ -128,7 +129,8 @@ Executor& Executor::start() {
   } interrupt_scope{probe_.get()};
   if (probe_) {
     probe_->set_deadline(deadline);
-    probe_->set_interrupt([this] { return exited() && returncode().value_or(0) != 0; });
+    probe_->set_interrupt(
+        [this] { return start_interrupted() || (exited() && returncode().value_or(0) != 0); });
   }
   if (tap_) {
     // set_output_hook() also reaches the previous run's process: finish it and let its last
@@ -159,6 +161,7 @@ Executor& Executor::start() {
     // Read the process state before checking: a check that succeeds right before the process
     // exits 0 still counts, but a process that died of an error is not ready even if its port
     // answers (someone else may serve it) or its banner went out just before the crash.
+    if (start_interrupted()) fail_interrupted(since(started));
     const bool has_exited = exited();
     if (has_exited) {
       const int code = returncode().value_or(-1);

@@ -15,6 +15,7 @@
 #include "process/log.hpp"
 #include "process/process.hpp"
 #include "process/pump.hpp"
+#include "process/spawn_failure_text.hpp"
 #include "process/stop_plan.hpp"
 
 namespace mirakuru {
@@ -45,14 +46,16 @@ void ScopedStop::resume() {
 // ---- SimpleExecutor --------------------------------------------------------------------------
 
 SimpleExecutor::SimpleExecutor(Command command, Options options)
-    : command_(std::move(command)), options_(std::move(options)) {}
+    : command_(std::move(command)), options_(std::move(options)) {
+  detail::validate_options(options_);
+}
 
 SimpleExecutor::~SimpleExecutor() { kill_quietly(); }
 
 SimpleExecutor::SimpleExecutor(SimpleExecutor&& other) noexcept
     : command_(std::move(other.command_)),
       options_(std::move(other.options_)),
-      process_(std::move(other.process_)),
+      process_(other.replace_process(nullptr)),
       output_hook_(std::move(other.output_hook_)) {}
 
 SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
@@ -60,26 +63,82 @@ SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
     kill_quietly();
     command_ = std::move(other.command_);
     options_ = std::move(other.options_);
-    process_ = std::move(other.process_);
+    replace_process(other.replace_process(nullptr));
     output_hook_ = std::move(other.output_hook_);
   }
   return *this;
 }
 
+// Observers on other threads copy the pointer under the lock, so a run they still read (its
+// output ring) lives until they are done, even when start() replaces it meanwhile. The owning
+// thread, the only writer, may read process_ directly.
+std::shared_ptr<detail::Process> SimpleExecutor::current() const {
+  std::lock_guard<std::mutex> lock(process_mutex_);
+  return process_;
+}
+
+std::shared_ptr<detail::Process> SimpleExecutor::replace_process(
+    std::shared_ptr<detail::Process> next) noexcept {
+  std::lock_guard<std::mutex> lock(process_mutex_);
+  process_.swap(next);
+  return next;  // the previous run: released by the caller, outside the lock
+}
+
+SimpleExecutor::StartScope::StartScope(SimpleExecutor& executor) : executor_(executor) {
+  std::lock_guard<std::mutex> lock(executor_.process_mutex_);
+  if (executor_.start_depth_++ == 0) executor_.start_interrupted_ = false;
+}
+
+SimpleExecutor::StartScope::~StartScope() {
+  std::lock_guard<std::mutex> lock(executor_.process_mutex_);
+  --executor_.start_depth_;
+}
+
+bool SimpleExecutor::interrupt_start() noexcept {
+  std::shared_ptr<detail::Process> process;
+  {
+    std::lock_guard<std::mutex> lock(process_mutex_);
+    if (start_depth_ == 0) return false;
+    start_interrupted_ = true;
+    process = process_;
+  }
+  if (process) process->wake();  // the start() waits on this process's events
+  return true;
+}
+
+bool SimpleExecutor::start_interrupted() const {
+  std::lock_guard<std::mutex> lock(process_mutex_);
+  return start_interrupted_;
+}
+
+void SimpleExecutor::fail_interrupted(std::chrono::milliseconds waited) {
+  kill_quietly();
+  throw StartInterrupted(command_.str(), "start() of '" + command_.str() +
+                                             "' was interrupted (interrupt_start()) after " +
+                                             detail::format_duration(waited) +
+                                             "; what it had started was killed");
+}
+
 SimpleExecutor& SimpleExecutor::start() {
   if (running()) return *this;  // like Python mirakuru: starting a running executor does nothing
-  kill_quietly();               // a previous run that exited by itself: finish its guardian first
+  StartScope scope(*this);
+  kill_quietly();  // a previous run that exited by itself: finish its guardian first
 
   detail::SpawnRequest request = detail::make_spawn_request(command_, options_);
   int log_fd = -1;
   if (!options_.log_file.empty()) {
-    log_fd = ::open(options_.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    // Private (0600), and never through a symbolic link someone planted at that path.
+    log_fd = ::open(options_.log_file.c_str(),
+                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (log_fd < 0) {
       const int error = errno;
-      throw SpawnError(command_.str(), error, "open log_file",
-                       "cannot open log file '" + options_.log_file.string() + "' for '" +
-                           command_.str() + "': " + std::generic_category().message(error) +
-                           ". Check that its directory exists and is writable.");
+      throw SpawnError(
+          command_.str(), error, "open log_file",
+          "cannot open log file '" + options_.log_file.string() + "' for '" + command_.str() +
+              "': " + std::generic_category().message(error) +
+              (error == ELOOP ? ". It is a symbolic link, which a log file must not be: "
+                                "remove it or choose another path."
+                              : ". Check that its directory exists and is writable."));
     }
   }
   auto process = std::make_shared<detail::Process>(options_.output_limit, log_fd, output_hook_);
@@ -88,26 +147,8 @@ SimpleExecutor& SimpleExecutor::start() {
   detail::SpawnFailure failure;
   const auto started_at = Clock::now();
   if (!detail::spawn(request, spawned, failure)) {
-    const std::string stage = detail::stage_name(failure.stage);
-    std::string hint;
-    if (failure.stage == detail::SpawnStage::kChdir) {
-      hint = "check that the directory '" + options_.cwd.string() + "' exists and is searchable";
-    } else if (failure.error == ENOENT) {
-      hint = "'" + request.argv.front() + "' was not found" +
-             (request.argv.front().find('/') == std::string::npos
-                  ? " in PATH (" + request.path + "); install it or give its full path"
-                  : "; check the path");
-    } else if (failure.error == EACCES) {
-      hint = "'" + request.argv.front() + "' is not executable by this user; chmod +x it";
-    } else if (failure.error == ENOEXEC) {
-      hint = "'" + request.argv.front() + "' is not a binary nor a script with a #! line";
-    } else {
-      hint = "see errno above";
-    }
-    throw SpawnError(command_.str(), failure.error, stage,
-                     "cannot start '" + command_.str() + "': " + stage +
-                         " failed: " + std::generic_category().message(failure.error) + " (errno " +
-                         std::to_string(failure.error) + "); " + hint);
+    throw SpawnError(command_.str(), failure.error, detail::stage_name(failure.stage),
+                     detail::describe_spawn_failure(command_.str(), request, failure));
   }
   const pid_t leader = spawned.guardian.leader();
   process->guardian = std::move(spawned.guardian);
@@ -118,7 +159,12 @@ SimpleExecutor& SimpleExecutor::start() {
   pump.watch(spawned.status_fd, detail::Pump::Source::Status, process);
   // Enrolled for install_termination_handler(), which stops every live process on SIGINT.
   process->guardian.enroll(process, detail::make_stop_plan(options_));
-  process_ = std::move(process);
+  replace_process(std::move(process));
+  // An interrupt that came while spawning found no process to wake: it is seen here.
+  if (start_interrupted()) {
+    fail_interrupted(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at));
+  }
   detail::logger()->debug(
       "started '{}' as pid {} in {:.3f} ms", command_.str(), leader,
       std::chrono::duration<double, std::milli>(Clock::now() - started_at).count());
@@ -191,7 +237,8 @@ SimpleExecutor& SimpleExecutor::signal(int sig) {
 
 std::optional<int> SimpleExecutor::wait(std::chrono::milliseconds timeout) {
   if (!process_) return std::nullopt;
-  if (!process_->wait_until([](const auto& s) { return s.exited; }, Clock::now() + timeout)) {
+  if (!process_->wait_until([](const auto& s) { return s.exited; },
+                            detail::saturated_deadline(Clock::now(), timeout))) {
     return std::nullopt;
   }
   return process_->snapshot().returncode;
@@ -208,25 +255,30 @@ void SimpleExecutor::kill_quietly() noexcept {
 }
 
 bool SimpleExecutor::running() const {
-  return process_ && process_->guardian.active() && !process_->snapshot().exited;
+  const auto process = current();
+  return process && process->guardian.active() && !process->snapshot().exited;
 }
 
 pid_t SimpleExecutor::pid() const {
-  return process_ && process_->guardian.active() ? process_->guardian.leader() : -1;
+  const auto process = current();
+  return process && process->guardian.active() ? process->guardian.leader() : -1;
 }
 
 std::optional<int> SimpleExecutor::returncode() const {
-  if (!process_) return std::nullopt;
-  const auto state = process_->snapshot();
+  const auto process = current();
+  if (!process) return std::nullopt;
+  const auto state = process->snapshot();
   return state.exited ? std::optional<int>(state.returncode) : std::nullopt;
 }
 
 std::string SimpleExecutor::output() const {
-  return process_ ? process_->output(Stream::Out) : std::string();
+  const auto process = current();
+  return process ? process->output(Stream::Out) : std::string();
 }
 
 std::string SimpleExecutor::err_output() const {
-  return process_ ? process_->output(Stream::Err) : std::string();
+  const auto process = current();
+  return process ? process->output(Stream::Err) : std::string();
 }
 
 ScopedStop SimpleExecutor::stopped() {
@@ -241,22 +293,27 @@ void SimpleExecutor::set_output_hook(OutputHook hook) {
 }
 
 bool SimpleExecutor::wait_for_event(Clock::time_point until, std::uint64_t& seen) const {
-  if (!process_) return false;
-  return process_->wait_event(until, seen);
+  const auto process = current();
+  return process && process->wait_event(until, seen);
 }
 
-bool SimpleExecutor::exited() const { return process_ && process_->snapshot().exited; }
+bool SimpleExecutor::exited() const {
+  const auto process = current();
+  return process && process->snapshot().exited;
+}
 
 bool SimpleExecutor::output_closed() const {
-  return process_ && process_->snapshot().outputs_closed;
+  const auto process = current();
+  return process && process->snapshot().outputs_closed;
 }
 
 std::string SimpleExecutor::output_tail(std::size_t max_lines, std::size_t max_bytes) const {
-  if (!process_) return {};
+  const auto process = current();
+  if (!process) return {};
   std::string result;
   for (auto [stream, label] :
        {std::pair{Stream::Out, "stdout"}, std::pair{Stream::Err, "stderr"}}) {
-    const std::string text = detail::tail(process_->output(stream), max_lines, max_bytes / 2);
+    const std::string text = detail::tail(process->output(stream), max_lines, max_bytes / 2);
     if (text.empty()) continue;
     if (!result.empty()) result += '\n';
     result += "--- last " + std::string(label) + " of '" + command_.str() + "' ---\n" + text;

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <map>
+#include <stdexcept>
 #include <system_error>
 
 #include "mirakuru/errors.hpp"
@@ -51,7 +53,47 @@ User lookup_user(const std::string& command, const std::string& name) {
   return user;
 }
 
+[[noreturn]] void refuse(const std::string& field, const std::string& why) {
+  throw std::invalid_argument("mirakuru::Options::" + field + ": " + why);
+}
+
+void check_no_nul(const std::string& field, const std::string& value) {
+  if (value.find('\0') != std::string::npos) {
+    refuse(field, "'" + value.substr(0, value.find('\0')) +
+                      "...' holds a NUL byte; the system would silently cut it there");
+  }
+}
+
+void check_env_name(const std::string& field, const std::string& name) {
+  if (name.empty()) refuse(field, "an environment variable name is empty");
+  if (name.find('=') != std::string::npos) {
+    refuse(field, "the environment variable name '" + name +
+                      "' holds '=' (give the name as the key and the value as the value)");
+  }
+  check_no_nul(field, name);
+}
+
+void check_signal(const std::string& field, int sig) {
+  if (sig < 1 || sig > SIGRTMAX) {
+    refuse(field, std::to_string(sig) + " is not a signal (1 to " + std::to_string(SIGRTMAX) +
+                      ", e.g. SIGTERM)");
+  }
+}
+
 }  // namespace
+
+void validate_options(const Options& options) {
+  for (const auto& [name, value] : options.env) {
+    check_env_name("env", name);
+    check_no_nul("env", value);
+  }
+  for (const auto& name : options.env_remove) check_env_name("env_remove", name);
+  check_signal("stop_signal", options.stop_signal);
+  check_signal("kill_signal", options.kill_signal);
+  check_no_nul("cwd", options.cwd.string());
+  check_no_nul("log_file", options.log_file.string());
+  check_no_nul("user", options.user);
+}
 
 SpawnRequest make_spawn_request(const Command& command, const Options& options) {
   SpawnRequest request;

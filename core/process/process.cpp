@@ -11,6 +11,11 @@ Process::~Process() {
   if (log_fd_ >= 0) ::close(log_fd_);
 }
 
+void Process::wake() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bump_locked();
+}
+
 void Process::bump_locked() {
   ++events_;
   changed_.notify_all();

@@ -57,6 +57,8 @@ class Process {
   std::uint64_t events() const;
   // Waits until events() != seen or `until`; updates seen. True when something happened.
   bool wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) const;
+  // Counts as an event: wakes every wait_event()/wait_until() (an interrupted start()).
+  void wake();
   // Waits until `pred(snapshot)` or `until`. True when pred held.
   bool wait_until(const std::function<bool(const Snapshot&)>& pred,
                   std::chrono::steady_clock::time_point until) const;

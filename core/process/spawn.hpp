@@ -29,4 +29,8 @@ struct Spawned {
 // reaped before returning the failure. Thread-safe.
 bool spawn(const SpawnRequest& request, Spawned& out, SpawnFailure& failure);
 
+// Where execvp would look for `program` with this PATH, in order (just `program` when it has a
+// '/'; an empty PATH entry is the current directory).
+std::vector<std::string> path_candidates(const std::string& program, const std::string& path);
+
 }  // namespace mirakuru::detail

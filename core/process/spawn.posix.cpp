@@ -47,6 +47,16 @@ size_t read_full(int fd, void* data, size_t size) {
   return done;
 }
 
+std::vector<const char*> pointers(const std::vector<std::string>& strings) {
+  std::vector<const char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(s.c_str());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> path_candidates(const std::string& program, const std::string& path) {
   if (program.find('/') != std::string::npos) return {program};
   std::vector<std::string> out;
@@ -67,16 +77,6 @@ std::vector<std::string> path_candidates(const std::string& program, const std::
   }
   return out;
 }
-
-std::vector<const char*> pointers(const std::vector<std::string>& strings) {
-  std::vector<const char*> out;
-  out.reserve(strings.size() + 1);
-  for (const auto& s : strings) out.push_back(s.c_str());
-  out.push_back(nullptr);
-  return out;
-}
-
-}  // namespace
 
 bool spawn(const SpawnRequest& request, Spawned& out, SpawnFailure& failure) {
   // Everything the children need is built here: after fork they may not allocate.

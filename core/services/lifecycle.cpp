@@ -9,7 +9,6 @@
 #include "executors/line_regex.hpp"
 #include "mirakuru/errors.hpp"
 #include "process/log.hpp"
-#include "services/interrupt.hpp"
 #include "services/scratch.hpp"
 #include "services/service_set_impl.hpp"
 
@@ -63,8 +62,8 @@ class Starter {
       while (finished_ < threads.size()) {
         if (abort_) {
           // Services still waiting for readiness would hold the failure report up to their own
-          // timeout: kill them so their start() returns at once. Repeated because one may be
-          // between its fork and its exec (when the marker appears).
+          // timeout: interrupt them so their start() returns at once. Repeated because one may
+          // not have entered its start() yet.
           kill_in_flight();
           changed_.wait_for(lock, std::chrono::milliseconds(20));
         } else {
@@ -160,11 +159,10 @@ class Starter {
   }
 
   void kill_in_flight() {
-    std::vector<std::string> markers;
+    std::lock_guard lock(impl_.mutex);  // retry_on_new_port() may replace an executor
     for (std::size_t i = 0; i < n_; ++i) {
-      if (phase_[i] == Phase::Starting) markers.push_back(impl_.markers[i]);
+      if (phase_[i] == Phase::Starting) impl_.resolved[i].executor->interrupt_start();
     }
-    kill_marked_processes(markers);
   }
 
   ServiceSet::Impl& impl_;

@@ -14,7 +14,6 @@
 
 #include "process/log.hpp"
 #include "services/config_parser.hpp"
-#include "services/interrupt.hpp"
 #include "services/json_reader.hpp"
 #include "services/scratch.hpp"
 #include "services/service_set_impl.hpp"
@@ -94,8 +93,6 @@ std::unique_ptr<ServiceSet::Impl> build_service_set(const nlohmann::json& config
     e.host = s.host;
     e.log_file = logs / log_file_name(s.name, sequence);
     assign_ports(*impl, i);
-    impl->markers.push_back(service_marker(sequence, s.name));
-    impl->spec.services[i].env[kServiceMarker] = {impl->markers.back(), s.path + "/env"};
   }
   for (std::size_t i = 0; i < n; ++i) {
     impl->resolved.push_back(resolve_service(impl->spec, impl->endpoints, i));

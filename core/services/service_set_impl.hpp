@@ -36,7 +36,6 @@ struct ServiceSet::Impl {
   std::vector<std::vector<detail::PortReservation>> leases;  // the auto ports, held
   std::vector<detail::ResolvedService> resolved;
   std::vector<bool> failed;          // start()/stop() failed: MIRAKURU_KEEP_TMPDIRS=failed keeps it
-  std::vector<std::string> markers;  // MIRAKURU_SERVICE values (interrupt.hpp)
 
   // The directories the set created (tmpdirs.cpp): [0] the set's "mk-XXXXXX", then one per
   // service that needs its own. Each registration makes the termination handler remove it

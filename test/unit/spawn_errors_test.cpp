@@ -56,6 +56,43 @@ TEST(SpawnErrors, DirectoryInPathIsNotExecutable) {
   SimpleExecutor ex(std::vector<std::string>{dir.path().string()});
   const SpawnError e = expect_spawn_error(ex);
   EXPECT_EQ(e.errno_value(), EACCES);
+  EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  EXPECT_EQ(std::string(e.what()).find("chmod"), std::string::npos)
+      << "chmod +x cannot help a directory: " << e.what();
+}
+
+TEST(SpawnErrors, DirectoryFoundThroughPath) {
+  test::TempDir dir;
+  std::filesystem::create_directory(dir / "mk-a-directory");
+  SimpleExecutor ex("mk-a-directory", {.env = {{"PATH", dir.path().string()}}});
+  const SpawnError e = expect_spawn_error(ex);
+  EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+}
+
+TEST(SpawnErrors, ScriptWhoseInterpreterIsMissingSaysSo) {
+  test::TempDir dir;
+  const auto script = dir / "script";
+  std::ofstream(script) << "#!/nonexistent/mk-interpreter -x\necho hi\n";
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  SimpleExecutor ex(std::vector<std::string>{script.string()});
+  const SpawnError e = expect_spawn_error(ex);
+  EXPECT_EQ(e.errno_value(), ENOENT);
+  const std::string what = e.what();
+  EXPECT_NE(what.find("interpreter"), std::string::npos) << what;
+  EXPECT_NE(what.find("/nonexistent/mk-interpreter"), std::string::npos) << what;
+  EXPECT_EQ(what.find("was not found; check the path"), std::string::npos)
+      << "the script itself exists: " << what;
+}
+
+TEST(SpawnErrors, VeryLongProgramNameSaysItIsTooLong) {
+  const std::string name(300, 'm');
+  for (const std::string& program : {name, "/tmp/" + name}) {
+    SimpleExecutor ex(std::vector<std::string>{program});
+    const SpawnError e = expect_spawn_error(ex);
+    EXPECT_EQ(e.errno_value(), ENAMETOOLONG) << e.what();
+    EXPECT_NE(std::string(e.what()).find("too long"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("255"), std::string::npos) << e.what();
+  }
 }
 
 TEST(SpawnErrors, BadCwd) {

@@ -67,6 +67,37 @@ TEST(Threads, ObserversAreSafeWhileThePumpWrites) {
   EXPECT_EQ(ex.output().size(), 4096u);
 }
 
+// start() replaces the run (and its output rings) that observers on other threads may be
+// reading: under ASan this was a heap-use-after-free in OutputRing::str, under TSan a race on
+// the executor's process pointer (issue 16 item 5).
+TEST(Threads, ObserversAreSafeWhileStartAndStopReplaceTheRun) {
+  SimpleExecutor ex(std::vector<std::string>{"sh", "-c", "echo out; echo err >&2; exec sleep 300"});
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  std::atomic<int> odd{0};
+  std::thread observer([&] {
+    while (!done) {
+      const std::string out = ex.output();
+      const std::string err = ex.err_output();
+      if (!std::string("out\n").starts_with(out) || !std::string("err\n").starts_with(err)) ++odd;
+      (void)ex.output_tail();
+      if (ex.pid() == 0 || ex.pid() < -1) ++odd;
+      (void)ex.running();
+      (void)ex.returncode();
+      ++reads;
+    }
+  });
+  for (int round = 0; round < 30; ++round) {
+    ex.start();
+    ex.stop();
+  }
+  done = true;
+  observer.join();
+  EXPECT_EQ(odd.load(), 0) << "an observer saw something that was never captured";
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(ex.returncode(), -SIGTERM);
+}
+
 TEST(Threads, ForkedChildNeverStopsTheParentsProcess) {
   SimpleExecutor ex("sleep 300");
   ex.start();

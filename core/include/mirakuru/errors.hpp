@@ -10,6 +10,7 @@
 //   ├── ProcessExitedWithError    the process exited/died while start() waited for readiness
 //   ├── ProcessFinishedWithError  stop() saw an exit code that was not expected
 //   ├── SpawnError                exec failed: bad binary, permissions, cwd, user...
+//   ├── StartInterrupted          interrupt_start() from another thread ended a start()
 //   └── ConfigError               a service set's JSON is invalid
 #pragma once
 
@@ -73,6 +74,13 @@ class SpawnError : public ExecutorError {
  private:
   int errno_;
   std::string stage_;
+};
+
+// start() was ended by interrupt_start() from another thread; what it had started is dead and
+// reaped.
+class StartInterrupted : public ExecutorError {
+ public:
+  using ExecutorError::ExecutorError;
 };
 
 class ConfigError : public ExecutorError {

@@ -15,9 +15,13 @@
 //   newest Options::output_limit bytes per stream (and into Options::log_file in full).
 // - Exec failures are thrown by start() itself, at once, as SpawnError with errno.
 //
-// Threads: different executors may be used from different threads at once. The const
-// observers (running, pid, returncode, output, err_output) are safe at any time. Mutating calls
-// (start, stop, kill, signal, wait, move) on one executor must be serialized by the caller.
+// Threads: different executors may be used from different threads at once. The observers
+// (running, pid, returncode, output, err_output, output_tail) may be called from any thread at
+// any time, also while another thread runs start(), stop() or kill() on the same executor:
+// they read a consistent snapshot of one run (the one before or the one after a start(), never
+// freed memory), and pid() changes only inside start()/stop()/kill(). The mutating calls
+// (start, stop, kill, signal, wait, stopped, move) on one executor must be serialized by the
+// caller.
 //
 // Forks: a forked copy of the runner (a GoogleTest death test, user code) never stops or kills
 // the parent's processes — not from stop()/kill(), not from destructors.
@@ -29,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +89,13 @@ class SimpleExecutor {
   // returncode() of any earlier run.
   virtual SimpleExecutor& start();
 
+  // Thread-safe, from any thread, never throws: makes a start() in progress on another thread
+  // stop waiting, kill what it started and throw StartInterrupted — within milliseconds, also
+  // while a readiness check runs (probes see it through Probe::interrupted()). Returns false,
+  // and does nothing, when no start() is in progress: an interrupt is never kept for a later
+  // start(). A ServiceSet uses it to abandon the services still starting when one failed.
+  bool interrupt_start() noexcept;
+
   // Sends `sig` (default Options::stop_signal) to the process group and to every tracked
   // descendant, waits up to Options::stop_timeout (default: timeout), then sends kill_signal
   // (logged as a warning, not thrown). Returns when the process, its group and all tracked
@@ -114,6 +126,10 @@ class SimpleExecutor {
   std::string output() const;             // captured stdout so far (newest output_limit bytes)
   std::string err_output() const;         // captured stderr so far
 
+  // The last `max_lines` lines / `max_bytes` bytes of stdout and stderr, each labelled with the
+  // stream and the command, for error messages ("" when nothing was captured). Any thread.
+  std::string output_tail(std::size_t max_lines = 20, std::size_t max_bytes = 4096) const;
+
   [[nodiscard]] ScopedStop stopped();  // stops now, starts again when the guard dies
 
   const Command& command() const { return command_; }
@@ -141,19 +157,37 @@ class SimpleExecutor {
   // True once every captured stream reached EOF.
   bool output_closed() const;
 
-  // The last `max_lines` lines / `max_bytes` bytes of stdout and stderr, labelled, for error
-  // messages ("" when nothing was captured).
-  std::string output_tail(std::size_t max_lines = 20, std::size_t max_bytes = 4096) const;
-
   // Kills the process tree at once and reaps it (for failed starts). Never throws.
   void kill_quietly() noexcept;
+
+  // Marks a start() (an override's, which may call SimpleExecutor::start() inside) as in
+  // progress for interrupt_start() while it lives.
+  class StartScope {
+   public:
+    explicit StartScope(SimpleExecutor& executor);
+    ~StartScope();
+    StartScope(const StartScope&) = delete;
+    StartScope& operator=(const StartScope&) = delete;
+
+   private:
+    SimpleExecutor& executor_;
+  };
+  // True once interrupt_start() reached the start() in progress.
+  bool start_interrupted() const;
+  // Kills what this start() started and throws StartInterrupted, naming `waited`.
+  [[noreturn]] void fail_interrupted(std::chrono::milliseconds waited);
 
  private:
   friend class ScopedStop;
   void stop_impl(int sig, std::optional<int> expected, bool throw_on_code);
+  std::shared_ptr<detail::Process> current() const;  // for observers on any thread
+  std::shared_ptr<detail::Process> replace_process(std::shared_ptr<detail::Process> next) noexcept;
 
   Command command_;
   Options options_;
+  mutable std::mutex process_mutex_;  // guards process_ (observers copy it) and the two below
+  int start_depth_ = 0;               // start() calls in progress (an override's and the base's)
+  bool start_interrupted_ = false;    // interrupt_start() reached the start() in progress
   std::shared_ptr<detail::Process> process_;  // null before the first start()
   OutputHook output_hook_;
 };

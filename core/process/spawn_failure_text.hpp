@@ -1,0 +1,16 @@
+// What a failed spawn means, in words: see spawn_failure_text.cpp.
+#pragma once
+
+#include <string>
+
+#include "process/spawn_request.hpp"
+
+namespace mirakuru::detail {
+
+// "cannot start 'CMD': STAGE failed: MESSAGE (errno N); WHAT TO DO". `shown` is the command as
+// users wrote it. Looks at the file system (which PATH entry exists, a #! line), never throws
+// for what it cannot read.
+std::string describe_spawn_failure(const std::string& shown, const SpawnRequest& request,
+                                   const SpawnFailure& failure);
+
+}  // namespace mirakuru::detail
