@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -18,6 +20,9 @@ namespace mirakuru::detail {
 
 class OutputLines {
  public:
+  // Which streams are captured: the output ends when each of them reached EOF.
+  OutputLines(bool out, bool err) : captured_{out, err} {}
+
   struct Position {
     std::uint64_t lines[2] = {0, 0};    // complete lines of stdout, stderr
     std::uint64_t offsets[2] = {0, 0};  // where the next line of each stream begins (bytes)
@@ -37,8 +42,9 @@ class OutputLines {
     std::atomic<bool> done{false};
   };
 
-  // --- the output thread (the process's watch hook) ---
+  // --- the output thread (the process's watch hooks) ---
   void on_output(Stream stream, std::string_view bytes, bool end);
+  void on_exit();
 
   // --- any thread ---
   Position position() const;
@@ -46,9 +52,19 @@ class OutputLines {
   Position add(Waiter& waiter);
   // After it returns the output thread no longer touches `waiter`.
   void remove(Waiter& waiter);
+  // Sleeps until `waiter` matched, the process exited, every captured stream ended, or
+  // `deadline`. Woken only by those: a line that matches no waiter wakes nobody.
+  void wait(const Waiter& waiter, std::chrono::steady_clock::time_point deadline);
+  // True once every captured stream reached EOF.
+  bool ended() const;
 
  private:
+  bool ended_locked() const;
+
+  const bool captured_[2];
   mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  bool exited_ = false;
   LineSplitter splitters_[2];
   Position position_;
   std::uint64_t fed_[2] = {0, 0};  // bytes seen per stream

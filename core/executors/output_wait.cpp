@@ -1,7 +1,7 @@
 // SimpleExecutor::output_mark() and wait_for_output(): lines already printed are looked at in the
 // capture ring, later ones on the output thread as they are cut (OutputLines), and the waiting
-// thread sleeps on the process's condition variable until a line matched it, the process exited,
-// its output ended or the deadline passed — never on a timer.
+// thread sleeps until a line matched it, the process exited, its output ended or the deadline
+// passed — woken by nothing else, never by a timer.
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -167,11 +167,7 @@ OutputWait SimpleExecutor::wait_for_output(const std::string& regex,
   }
 
   if (!result) {
-    process->wait_until(
-        [&](const detail::Process::Snapshot& s) {
-          return waiter.done.load(std::memory_order_acquire) || s.exited || s.outputs_closed;
-        },
-        deadline);
+    lines->wait(waiter, deadline);
     unregister.now();
     if (waiter.done.load(std::memory_order_acquire)) {
       result.outcome = OutputWait::Outcome::Matched;
@@ -183,7 +179,8 @@ OutputWait SimpleExecutor::wait_for_output(const std::string& regex,
   unregister.now();
 
   auto state = process->snapshot();
-  if (!result && state.outputs_closed && !state.exited) {
+  const bool ended = lines->ended();  // (the process's own count may lag a moment behind)
+  if (!result && ended && !state.exited) {
     // The output usually ends because the process is exiting, and the pipe's EOF can arrive
     // before the exit status: give the status a moment, so an exit is reported as one.
     process->wait_until([](const detail::Process::Snapshot& s) { return s.exited; },
@@ -195,7 +192,7 @@ OutputWait SimpleExecutor::wait_for_output(const std::string& regex,
   result.lines_after = (end.lines[0] - mark.lines_[0]) + (end.lines[1] - mark.lines_[1]);
   if (result) return finish(OutputWait::Outcome::Matched);
   if (state.exited) return finish(OutputWait::Outcome::Exited);
-  if (state.outputs_closed) return finish(OutputWait::Outcome::OutputClosed);
+  if (ended) return finish(OutputWait::Outcome::OutputClosed);
   return finish(OutputWait::Outcome::Timeout);
 }
 

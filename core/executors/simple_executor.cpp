@@ -156,12 +156,14 @@ SimpleExecutor& SimpleExecutor::start() {
     }
   }
   // Every run's lines are counted (and matched for wait_for_output()) from its first byte.
-  auto lines = std::make_shared<detail::OutputLines>();
-  auto process =
-      std::make_shared<detail::Process>(options_.output_limit, log_fd, output_hook_,
-                                        [lines](Stream stream, std::string_view bytes, bool end) {
-                                          lines->on_output(stream, bytes, end);
-                                        });
+  auto lines = std::make_shared<detail::OutputLines>(options_.stdout_mode == Stdio::Capture,
+                                                     options_.stderr_mode == Stdio::Capture);
+  auto process = std::make_shared<detail::Process>(
+      options_.output_limit, log_fd, output_hook_,
+      [lines](Stream stream, std::string_view bytes, bool end) {
+        lines->on_output(stream, bytes, end);
+      },
+      [lines] { lines->on_exit(); });
   process->lines = std::move(lines);
   process->run = next_serial();
 

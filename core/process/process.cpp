@@ -66,31 +66,39 @@ void Process::on_output_eof(Stream stream) {
 }
 
 void Process::on_status(const GuardianMessage& message) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (message.type == GuardianMessage::kExited) {
-    exited_ = true;
-    returncode_ = message.value;
-  } else if (message.type == GuardianMessage::kDone) {
-    exited_ = true;
-    returncode_ = message.value;
-    escalated_ = message.escalated != 0;
-    done_ = true;
+  bool exited;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (message.type == GuardianMessage::kExited) {
+      exited_ = true;
+      returncode_ = message.value;
+    } else if (message.type == GuardianMessage::kDone) {
+      exited_ = true;
+      returncode_ = message.value;
+      escalated_ = message.escalated != 0;
+      done_ = true;
+    }
+    exited = exited_;
+    bump_locked();
   }
-  bump_locked();
+  if (exited && exit_watch_) exit_watch_();
 }
 
 void Process::on_status_eof() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  // Without a kDone record the guardian itself died (someone SIGKILLed it): its tree was
-  // reparented elsewhere; the executor falls back to signalling the group directly.
-  guardian_lost_ = !done_;
-  done_ = true;
-  status_closed_ = true;
-  if (!exited_) {
-    exited_ = true;
-    returncode_ = -SIGKILL;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Without a kDone record the guardian itself died (someone SIGKILLed it): its tree was
+    // reparented elsewhere; the executor falls back to signalling the group directly.
+    guardian_lost_ = !done_;
+    done_ = true;
+    status_closed_ = true;
+    if (!exited_) {
+      exited_ = true;
+      returncode_ = -SIGKILL;
+    }
+    bump_locked();
   }
-  bump_locked();
+  if (exit_watch_) exit_watch_();
 }
 
 Process::Snapshot Process::snapshot() const {

@@ -25,13 +25,16 @@ using OutputHook = std::function<void(Stream, std::string_view bytes, bool end)>
 
 class Process {
  public:
-  // `watch` sees the same bytes as the hook, right after it; it is fixed for the life of the
-  // process (so it needs no lock of its own) and must be as quick as the hook.
-  Process(std::size_t output_limit, int log_fd, OutputHook hook, OutputHook watch = {})
+  // `watch` sees the same bytes as the hook, right after it, and `exit_watch` is called (outside
+  // the state lock) once the exit is known — then again at each later status report. Both are
+  // fixed for the life of the process (so they need no lock of their own) and must be quick.
+  Process(std::size_t output_limit, int log_fd, OutputHook hook, OutputHook watch = {},
+          std::function<void()> exit_watch = {})
       : out_(output_limit),
         err_(output_limit),
         log_fd_(log_fd),
         watch_(std::move(watch)),
+        exit_watch_(std::move(exit_watch)),
         hook_(std::move(hook)) {}
   ~Process();
   Process(const Process&) = delete;
@@ -111,6 +114,7 @@ class Process {
   OutputRing err_;
   int log_fd_;
   const OutputHook watch_;
+  const std::function<void()> exit_watch_;
   // The hook has a lock of its own: what it does (a banner match) must never hold up the
   // waiters and observers of mutex_ (start(), stop(), output()).
   std::mutex hook_mutex_;
