@@ -190,6 +190,18 @@ TEST(GmockEventually, ReturnsAtOnceWhenTheProcessExits) {
   EXPECT_THAT(why, HasSubstr("fatal: cannot open queue"));
 }
 
+// The exit alone wakes the wait: a child that outlives its parent keeps the output open.
+TEST(GmockEventually, ReturnsAtOnceWhenTheProcessExitsWithItsOutputStillOpen) {
+  mirakuru::SimpleExecutor leader({"sh", "-c", "sleep 300 & echo started; exit 5"});
+  leader.start();
+  const auto began = Clock::now();
+  const auto [matched, why] = explain(mt::EventuallyOutputs("processed", 60s), leader);
+  EXPECT_LT(ms_since(began), 10'000);
+  EXPECT_FALSE(matched);
+  EXPECT_THAT(why, HasSubstr("because the process exited with code 5"));
+  EXPECT_THAT(why, HasSubstr("started"));
+}
+
 TEST(GmockEventually, ReturnsAtOnceWhenTheOutputEnds) {
   LineEcho echo;
   auto& ex = echo.executor();
