@@ -188,4 +188,11 @@ void Span::arg(std::string key, Value value) {
   if (active_) event_.args.emplace_back(std::move(key), std::move(value));
 }
 
+void discard_events() {
+  auto& s = mirakuru::timeline::state();
+  std::lock_guard lock(s.mutex);
+  s.events.clear();
+  s.written = 0;
+}
+
 }  // namespace mirakuru::detail::timeline

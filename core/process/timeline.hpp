@@ -57,4 +57,7 @@ class Span {
   Clock::time_point end_{};  // set by end_at(); else when the span ends
 };
 
+// Drops every event recorded so far (test/bench: a recording loop must not be written at exit).
+void discard_events();
+
 }  // namespace mirakuru::detail::timeline

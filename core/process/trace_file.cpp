@@ -2,15 +2,18 @@
 // chrome://tracing. One process per pid, one track (tid) per service, complete events ("X") in
 // microseconds of CLOCK_MONOTONIC, so the events of every process of a run line up.
 //
-// Several processes may name the same file (ctest -j runs many test programs): each one merges
-// its events into it under an exclusive flock(2), reading what is there and writing the whole
-// document back. "%p" in the name gives every process a file of its own instead.
+// Several processes may name the same file (ctest -j runs many test programs): each one appends
+// its events under an exclusive flock(2), rewriting only the closing bracket. "%p" in the name
+// gives every process a file of its own instead.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <system_error>
@@ -90,29 +93,44 @@ nlohmann::json to_json(const Event& e, pid_t pid, nlohmann::json& out) {
   return event;
 }
 
-bool write_all(int fd, const std::string& text) {
+bool write_at(int fd, const std::string& text, off_t offset) {
   std::size_t done = 0;
   while (done < text.size()) {
-    const ssize_t n =
-        ::pwrite(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
+    const ssize_t n = ::pwrite(fd, text.data() + done, text.size() - done,
+                               offset + static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     done += static_cast<std::size_t>(n);
   }
-  return ::ftruncate(fd, static_cast<off_t>(text.size())) == 0;
+  return ::ftruncate(fd, offset + static_cast<off_t>(text.size())) == 0;
 }
 
-std::string read_all(int fd) {
-  std::string text;
-  char buffer[65536];
-  for (off_t at = 0;;) {
-    const ssize_t n = ::pread(fd, buffer, sizeof buffer, at);
+std::string read_at(int fd, off_t offset, std::size_t size) {
+  std::string text(size, '\0');
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, text.data() + done, size - done, offset + static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-    at += n;
+    done += static_cast<std::size_t>(n);
   }
+  text.resize(done);
   return text;
+}
+
+// The file as this library writes it: kHead, events separated by ",\n", kTail. Appending
+// rewrites only the tail, so a file many processes merge into never gets re-parsed.
+constexpr std::string_view kHead = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
+constexpr std::string_view kTail = "\n]}\n";
+
+// Where new events go in a file of ours (and whether it holds events already); nullopt when the
+// file is something else.
+std::optional<std::pair<off_t, bool>> append_point(int fd, off_t size) {
+  if (size < static_cast<off_t>(kHead.size() + kTail.size())) return std::nullopt;
+  if (read_at(fd, 0, kHead.size()) != kHead) return std::nullopt;
+  const off_t at = size - static_cast<off_t>(kTail.size());
+  if (read_at(fd, at, kTail.size()) != kTail) return std::nullopt;
+  return std::make_pair(at, at > static_cast<off_t>(kHead.size()));
 }
 
 struct Fd {
@@ -137,18 +155,27 @@ bool write_trace_file(const std::filesystem::path& file, const std::vector<Event
           path.string(), std::generic_category().message(error));
       return false;
     }
-    const std::string before = read_all(f.fd);
-    nlohmann::json doc = nlohmann::json::parse(before, nullptr, /*allow_exceptions=*/false);
-    if (!doc.is_object() || !doc.contains("traceEvents") || !doc["traceEvents"].is_array()) {
-      if (!before.empty()) {
-        logger()->warn("the trace file '{}' held no trace (no \"traceEvents\" array); replaced",
+    struct stat st {};
+    if (::fstat(f.fd, &st) != 0) throw std::system_error(errno, std::generic_category(), "fstat");
+    auto point = append_point(f.fd, st.st_size);
+    if (!point) {
+      if (st.st_size > 0) {
+        logger()->warn("the trace file '{}' is not one this library wrote; replaced",
                        path.string());
       }
-      doc = {{"traceEvents", nlohmann::json::array()}, {"displayTimeUnit", "ms"}};
+      point = std::make_pair(off_t{0}, false);
     }
-    nlohmann::json& out = doc["traceEvents"];
-    for (const Event& e : events) out.push_back(to_json(e, pid, out));
-    if (!write_all(f.fd, doc.dump())) {
+    nlohmann::json batch = nlohmann::json::array();
+    for (const Event& e : events) batch.push_back(to_json(e, pid, batch));
+    std::string text = point->first == 0 ? std::string(kHead) : std::string();
+    bool first = !point->second;
+    for (const auto& e : batch) {
+      if (!first) text += ",\n";
+      first = false;
+      text += e.dump();
+    }
+    text += kTail;
+    if (!write_at(f.fd, text, point->first)) {
       const int error = errno;
       logger()->error("cannot write the trace file '{}': {}", path.string(),
                       std::generic_category().message(error));
