@@ -31,6 +31,12 @@ function(mirakuru_add_services name)
     message(FATAL_ERROR "mirakuru_add_services(${name}): the `mirakuru` command (mirakuru::cli) "
                         "was not built: it needs CLI11 (Debian: libcli11-dev)")
   endif()
+  # Built from source (add_subdirectory, FetchContent): the command becomes part of `all`.
+  get_target_property(command_target mirakuru::cli ALIASED_TARGET)
+  if(command_target AND NOT TARGET mirakuru_services_command)
+    add_custom_target(mirakuru_services_command ALL)
+    add_dependencies(mirakuru_services_command ${command_target})
+  endif()
   get_filename_component(config "${ARG_CONFIG}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   set(state_args "")
   set(environment "MIRAKURU_ATTACH=${config}")

@@ -117,6 +117,9 @@ awk -F'\t' -v logfile="$log" -v green="$green" -v red="$red" -v dim="$dim" -v re
   }
 ' "$report" || status=1
 
+# Services shared through a keeper (samples/shared_postgres): how many test processes used one start.
+grep -F "[demo] shared" "$report" | cut -f2- | tr '\t' ' ' | sed 's/^/shared: /' || true
+
 if [ "$status" -ne 0 ]; then
   step "${red}Something failed${reset} — the samples' output:"
   grep -vE '\[mirakuru\] \[debug\]' "$log" | tail -n 80

@@ -69,6 +69,9 @@ bool Keeper::start_set(std::string& error) {
     set_.emplace(ServiceSet::from_file(args_.file));
     StartWatch watch(args_.report_fd, args_.watch_fd);
     set_->start();
+    start_ms_ =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+            .count();
   } catch (const std::exception& e) {
     error = e.what();
     return false;
@@ -99,6 +102,8 @@ nlohmann::json Keeper::status() const {
       {"watch_pid", args_.watch_pid},
       {"linger_ms", args_.linger ? nlohmann::json(args_.linger->count()) : nlohmann::json()},
       {"leases", leases()},
+      {"attaches", attaches_},  // every attach since `up`, ended ones included
+      {"start_ms", start_ms_},  // how long the set took to start
       {"endpoints", endpoints},
       {"services", services},
       {"deaths", deaths_},

@@ -73,6 +73,8 @@ class Keeper {
   std::vector<std::unique_ptr<Client>> clients_;
   std::vector<Watched> watched_;
   nlohmann::json deaths_ = nlohmann::json::array();
+  double start_ms_ = 0;
+  std::size_t attaches_ = 0;
   std::string exit_reason_;
   std::unique_ptr<Client> down_client_;  // answered once the set is stopped
 };

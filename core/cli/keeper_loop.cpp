@@ -80,6 +80,7 @@ bool Keeper::handle(Client& client) {
   for (const auto& request : client.connection.take_messages()) {
     const std::string op = request.value("op", "");
     if (op == "status" || op == "attach") {
+      if (op == "attach" && !client.lease) ++attaches_;
       client.lease = client.lease || op == "attach";
       client.connection.send(status());
     } else if (op == "down") {

@@ -69,7 +69,8 @@ void define_run(CLI::App& app, Parsed& p) {
   sub->add_option("CMD", p.run.command, "the command and its arguments, after --")->required();
   sub->footer(
       "CMD sees MIRAKURU_<NAME>_PORT, _HOST, _URL, _TMPDIR, _PORT_<PORTNAME> and "
-      "MIRAKURU_ENDPOINTS.\nExample: mirakuru run services.json -- pytest -x");
+      "MIRAKURU_ENDPOINTS. When a keeper (`mirakuru up`) runs FILE in the state directory, "
+      "CMD uses its services instead.\nExample: mirakuru run services.json -- pytest -x");
 }
 
 void define_up(CLI::App& app, Parsed& p) {

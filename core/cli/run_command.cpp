@@ -14,7 +14,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/endpoint_env.hpp"
+#include "cli/keeper_connection.hpp"
+#include "cli/state_dir.hpp"
 #include "mirakuru/cleanup.hpp"
+#include "mirakuru/errors.hpp"
 #include "mirakuru/service_set.hpp"
 
 extern char** environ;  // NOLINT
@@ -120,14 +123,32 @@ void stop_set(ServiceSet& set) {
   }
 }
 
+// The set a keeper already runs for FILE in the state directory (`mirakuru up`), attached to
+// (a lease for as long as CMD runs); nullopt when none runs it. A default state directory that
+// cannot be used just means that no keeper runs there.
+std::optional<ServiceSet> keeper_set(const RunArgs& args) {
+  std::filesystem::path state;
+  try {
+    state = detail::open_state_dir(args.state_dir);
+  } catch (const ConfigError&) {
+    if (!args.state_dir.empty()) throw;
+    return std::nullopt;
+  }
+  if (!detail::KeeperConnection::connect(detail::set_paths(state, args.file).socket)) {
+    return std::nullopt;
+  }
+  return ServiceSet::attach_running(args.file, state);  // ConfigError when it is stale
+}
+
 }  // namespace
 
 int run_command(const RunArgs& args) {
   install_termination_handler();  // SIGINT/SIGTERM while the set starts: stop it gracefully
   std::optional<ServiceSet> set;
   try {
-    set.emplace(ServiceSet::from_file(args.file));
-    set->start();
+    set = keeper_set(args);
+    if (!set) set.emplace(ServiceSet::from_file(args.file));
+    set->start();  // nothing for the keeper's set
   } catch (const std::exception& e) {
     print_error("run", std::string(e.what()) + "\n(the command was not run)");
     return kExitFailure;
@@ -143,7 +164,7 @@ int run_command(const RunArgs& args) {
       stop_set(*set);
       print_error("run", "cannot run '" + args.command[0] + "': " + std::strerror(error) +
                              (error == ENOENT ? " (not found on PATH or at that path)" : "") +
-                             "; the services were stopped");
+                             (set->attached() ? "" : "; the services were stopped"));
       return error == ENOENT ? kExitNotFound : kExitCannotRun;
     }
     g_child.store(pid);

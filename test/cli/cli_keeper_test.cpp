@@ -181,6 +181,20 @@ TEST_F(CliKeeper, EnvPrintsExportLinesOfTheRunningSet) {
   EXPECT_EQ(down().status, 0);
 }
 
+TEST_F(CliKeeper, RunUsesTheKeeperOfTheSameFile) {
+  write_config(svc_set(dir(), {"db"}));
+  auto r = up();
+  ASSERT_EQ(r.status, 0) << r.all();
+  const int port = nlohmann::json::parse(r.out)["db"]["port"].get<int>();
+  auto run = mirakuru_cli({"run", config().string(), "--state-dir", state().string(), "--", "sh",
+                           "-c", "echo $MIRAKURU_DB_PORT"});
+  EXPECT_EQ(run.status, 0) << run.all();
+  EXPECT_EQ(run.out, std::to_string(port) + "\n");
+  EXPECT_EQ(starts(), 1);
+  EXPECT_TRUE(alive(service_pid())) << "run must not stop the keeper's services";
+  EXPECT_EQ(down().status, 0);
+}
+
 TEST_F(CliKeeper, DownOfASetThatDoesNotRunSaysSo) {
   write_config(svc_set(dir(), {"db"}));
   auto r = down();
