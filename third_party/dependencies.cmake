@@ -84,4 +84,8 @@ find_package(GTest QUIET)
 if(NOT TARGET GTest::gtest)
   mirakuru_dependency(GTest GTest::gtest libgtest-dev libgmock-dev)
 endif()
+if(NOT TARGET GTest::gmock)  # mirakuru::gtest's matchers (<mirakuru/gmock.hpp>)
+  message(FATAL_ERROR "mirakuru: GoogleTest was found without GoogleMock (GTest::gmock). "
+                      "Install it (Debian: libgmock-dev).")
+endif()
 find_package(CLI11 CONFIG QUIET)

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "executors/messages.hpp"
+#include "executors/output_lines.hpp"
 #include "process/launch.hpp"
 #include "process/log.hpp"
 #include "process/process.hpp"
@@ -22,6 +24,16 @@
 namespace mirakuru {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Executors and runs are numbered in the runner, so that an OutputMark knows whose it is.
+std::uint64_t next_serial() {
+  static std::atomic<std::uint64_t> serial{0};
+  return ++serial;
+}
+
+}  // namespace
 
 // ---- ScopedStop ------------------------------------------------------------------------------
 
@@ -47,7 +59,7 @@ void ScopedStop::resume() {
 // ---- SimpleExecutor --------------------------------------------------------------------------
 
 SimpleExecutor::SimpleExecutor(Command command, Options options)
-    : command_(std::move(command)), options_(std::move(options)) {
+    : command_(std::move(command)), options_(std::move(options)), serial_(next_serial()) {
   detail::validate_options(options_);
 }
 
@@ -57,6 +69,7 @@ SimpleExecutor::SimpleExecutor(SimpleExecutor&& other) noexcept
     : command_(std::move(other.command_)),
       options_(std::move(other.options_)),
       process_(other.replace_process(nullptr)),
+      serial_(std::exchange(other.serial_, next_serial())),
       output_hook_(std::move(other.output_hook_)) {}
 
 SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
@@ -65,6 +78,7 @@ SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
     command_ = std::move(other.command_);
     options_ = std::move(other.options_);
     replace_process(other.replace_process(nullptr));
+    serial_ = std::exchange(other.serial_, next_serial());
     output_hook_ = std::move(other.output_hook_);
   }
   return *this;
@@ -143,7 +157,17 @@ SimpleExecutor& SimpleExecutor::start() {
                               : ". Check that its directory exists and is writable."));
     }
   }
-  auto process = std::make_shared<detail::Process>(options_.output_limit, log_fd, output_hook_);
+  // Every run's lines are counted (and matched for wait_for_output()) from its first byte.
+  auto lines = std::make_shared<detail::OutputLines>(options_.stdout_mode == Stdio::Capture,
+                                                     options_.stderr_mode == Stdio::Capture);
+  auto process = std::make_shared<detail::Process>(
+      options_.output_limit, log_fd, output_hook_,
+      [lines](Stream stream, std::string_view bytes, bool end) {
+        lines->on_output(stream, bytes, end);
+      },
+      [lines] { lines->on_exit(); });
+  process->lines = std::move(lines);
+  process->run = next_serial();
 
   detail::Spawned spawned;
   detail::SpawnFailure failure;

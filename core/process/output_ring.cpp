@@ -40,6 +40,29 @@ std::string OutputRing::str() const {
   return out;
 }
 
+std::string OutputRing::range(std::uint64_t from, std::uint64_t to, std::uint64_t& first) const {
+  const std::uint64_t oldest = total_ - buffer_.size();
+  to = std::min(to, total_);
+  first = std::max(from, oldest);
+  if (first >= to) {
+    first = to;
+    return {};
+  }
+  std::string out;
+  out.reserve(static_cast<std::size_t>(to - first));
+  // The oldest kept byte is at head_ (0 until the ring wraps).
+  const std::size_t size = buffer_.size();
+  std::size_t at = (head_ + static_cast<std::size_t>(first - oldest)) % size;
+  std::size_t left = static_cast<std::size_t>(to - first);
+  while (left > 0) {
+    const std::size_t chunk = std::min(left, size - at);
+    out.append(buffer_.data() + at, chunk);
+    at = (at + chunk) % size;
+    left -= chunk;
+  }
+  return out;
+}
+
 std::string tail(std::string_view text, std::size_t max_lines, std::size_t max_bytes) {
   if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   std::size_t pos = text.size();

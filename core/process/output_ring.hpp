@@ -16,6 +16,9 @@ class OutputRing {
   void append(const char* data, std::size_t size);
   std::string str() const;                        // oldest kept byte first
   std::uint64_t total() const { return total_; }  // bytes ever appended
+  // The kept bytes in [from, to) (offsets in everything ever appended); `first` is the offset of
+  // the first byte returned (> from when those bytes were dropped).
+  std::string range(std::uint64_t from, std::uint64_t to, std::uint64_t& first) const;
 
  private:
   std::size_t capacity_;

@@ -38,6 +38,7 @@ void Process::on_output(Stream stream, const char* data, std::size_t size) {
     (stream == Stream::Out ? out_ : err_).append(data, size);
   }
   call_hook(stream, std::string_view(data, size), false);
+  if (watch_) watch_(stream, std::string_view(data, size), false);
   // After the hook: a waiter woken by this output sees what the hook made of it. Notified
   // outside the lock, so the woken waiter (start() waiting for a banner) does not wake only to
   // block on the mutex: one hand-off less on the path of every banner.
@@ -55,6 +56,7 @@ void Process::call_hook(Stream stream, std::string_view bytes, bool end) {
 
 void Process::on_output_eof(Stream stream) {
   call_hook(stream, {}, true);
+  if (watch_) watch_(stream, {}, true);
   std::lock_guard<std::mutex> lock(mutex_);
   if (++closed_outputs_ >= open_outputs && log_fd_ >= 0) {
     ::close(log_fd_);
@@ -64,31 +66,39 @@ void Process::on_output_eof(Stream stream) {
 }
 
 void Process::on_status(const GuardianMessage& message) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (message.type == GuardianMessage::kExited) {
-    exited_ = true;
-    returncode_ = message.value;
-  } else if (message.type == GuardianMessage::kDone) {
-    exited_ = true;
-    returncode_ = message.value;
-    escalated_ = message.escalated != 0;
-    done_ = true;
+  bool exited;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (message.type == GuardianMessage::kExited) {
+      exited_ = true;
+      returncode_ = message.value;
+    } else if (message.type == GuardianMessage::kDone) {
+      exited_ = true;
+      returncode_ = message.value;
+      escalated_ = message.escalated != 0;
+      done_ = true;
+    }
+    exited = exited_;
+    bump_locked();
   }
-  bump_locked();
+  if (exited && exit_watch_) exit_watch_();
 }
 
 void Process::on_status_eof() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  // Without a kDone record the guardian itself died (someone SIGKILLed it): its tree was
-  // reparented elsewhere; the executor falls back to signalling the group directly.
-  guardian_lost_ = !done_;
-  done_ = true;
-  status_closed_ = true;
-  if (!exited_) {
-    exited_ = true;
-    returncode_ = -SIGKILL;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Without a kDone record the guardian itself died (someone SIGKILLed it): its tree was
+    // reparented elsewhere; the executor falls back to signalling the group directly.
+    guardian_lost_ = !done_;
+    done_ = true;
+    status_closed_ = true;
+    if (!exited_) {
+      exited_ = true;
+      returncode_ = -SIGKILL;
+    }
+    bump_locked();
   }
-  bump_locked();
+  if (exit_watch_) exit_watch_();
 }
 
 Process::Snapshot Process::snapshot() const {
@@ -100,6 +110,13 @@ Process::Snapshot Process::snapshot() const {
 std::string Process::output(Stream stream) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return (stream == Stream::Out ? out_ : err_).str();
+}
+
+std::string Process::output_range(Stream stream, std::uint64_t from, std::uint64_t to,
+                                  std::uint64_t& first) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const OutputRing& ring = stream == Stream::Out ? out_ : err_;
+  return ring.range(from, to, first);
 }
 
 std::uint64_t Process::events() const {

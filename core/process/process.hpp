@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string_view>
 
@@ -16,14 +17,25 @@
 
 namespace mirakuru::detail {
 
+class OutputLines;  // core/executors: the run's lines, for SimpleExecutor::wait_for_output()
+
 // Receives every captured byte, in order, on the pump thread: (stream, bytes, false) for each
 // read, then (stream, {}, true) once the stream reached EOF. Called outside the state lock.
 using OutputHook = std::function<void(Stream, std::string_view bytes, bool end)>;
 
 class Process {
  public:
-  Process(std::size_t output_limit, int log_fd, OutputHook hook)
-      : out_(output_limit), err_(output_limit), log_fd_(log_fd), hook_(std::move(hook)) {}
+  // `watch` sees the same bytes as the hook, right after it, and `exit_watch` is called (outside
+  // the state lock) once the exit is known — then again at each later status report. Both are
+  // fixed for the life of the process (so they need no lock of their own) and must be quick.
+  Process(std::size_t output_limit, int log_fd, OutputHook hook, OutputHook watch = {},
+          std::function<void()> exit_watch = {})
+      : out_(output_limit),
+        err_(output_limit),
+        log_fd_(log_fd),
+        watch_(std::move(watch)),
+        exit_watch_(std::move(exit_watch)),
+        hook_(std::move(hook)) {}
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -31,6 +43,10 @@ class Process {
   // Set once by the spawning thread before the pump sees the process; the executor's thread
   // reaps it (see GuardianHandle for what is safe from other threads).
   GuardianHandle guardian;
+  // Set once by the spawning thread before the pump sees the process, then read-only: what the
+  // watch hook feeds, and which run this is (unique in the runner).
+  std::shared_ptr<OutputLines> lines;
+  std::uint64_t run = 0;
   int open_outputs = 0;
   // The output pipes as the pump holds them (pump thread only; -1 once closed), so that an exit
   // report can first drain what the process wrote before it exited.
@@ -54,6 +70,10 @@ class Process {
   };
   Snapshot snapshot() const;
   std::string output(Stream stream) const;
+  // The bytes of `stream` in [from, to) (offsets since the start) that the ring still holds;
+  // `first` is the offset of the first byte returned (> from when the ring dropped some).
+  std::string output_range(Stream stream, std::uint64_t from, std::uint64_t to,
+                           std::uint64_t& first) const;
   std::uint64_t events() const;
   // Waits until events() != seen or `until`; updates seen. True when something happened.
   bool wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) const;
@@ -93,6 +113,8 @@ class Process {
   OutputRing out_;
   OutputRing err_;
   int log_fd_;
+  const OutputHook watch_;
+  const std::function<void()> exit_watch_;
   // The hook has a lock of its own: what it does (a banner match) must never hold up the
   // waiters and observers of mutex_ (start(), stop(), output()).
   std::mutex hook_mutex_;

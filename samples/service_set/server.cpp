@@ -5,6 +5,8 @@
 //   GET  /greeting  $GREETING (set by the service set from its vars)
 //   GET  /schema    the schema version ./migrate wrote
 //   POST /visits    counts one visit, answers the count
+//   POST /jobs      queues the job named by the body, answers 202 at once; a worker thread then
+//                   records it in the database and logs "processed job ID" on stdout
 //
 // Stops on SIGINT or SIGTERM and exits 0.
 #include <httplib.h>
@@ -12,8 +14,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -58,10 +63,54 @@ int main(int argc, char** argv) {
     res.set_content(count.value, "text/plain");
   });
 
+  // Jobs are done after the answer, as real workers do: only the log says when.
+  std::mutex jobs_mutex;
+  std::condition_variable jobs_changed;
+  std::deque<std::string> jobs;
+  bool closing = false;
+  server.Post("/jobs", [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(jobs_mutex);
+      jobs.push_back(req.body);
+    }
+    jobs_changed.notify_one();
+    res.status = 202;
+    res.set_content("queued", "text/plain");
+  });
+  std::thread worker([&] {
+    std::unique_lock<std::mutex> lock(jobs_mutex);
+    for (;;) {
+      jobs_changed.wait(lock, [&] { return closing || !jobs.empty(); });
+      if (jobs.empty()) return;
+      const std::string id = jobs.front();
+      jobs.pop_front();
+      lock.unlock();
+      const auto done = sample::redis_command(db_port, {"SET", "job:" + id, "done"});
+      std::printf(done.ok ? "worker: processed job %s\n" : "worker: job %s failed: %s\n",
+                  id.c_str(), done.value.c_str());
+      std::fflush(stdout);
+      lock.lock();
+    }
+  });
+
   if (!server.bind_to_port("127.0.0.1", std::stoi(*port))) {
     std::fprintf(stderr, "server: cannot bind 127.0.0.1:%s\n", port->c_str());
+    {
+      std::lock_guard<std::mutex> lock(jobs_mutex);
+      closing = true;
+    }
+    jobs_changed.notify_one();
+    worker.join();
     return 1;
   }
+  auto stop_worker = [&] {
+    {
+      std::lock_guard<std::mutex> lock(jobs_mutex);
+      closing = true;
+    }
+    jobs_changed.notify_one();
+    worker.join();
+  };
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -72,5 +121,6 @@ int main(int argc, char** argv) {
   const bool clean = server.listen_after_bind();
   if (!clean) ::kill(::getpid(), SIGTERM);  // wakes the stopper (the signal is blocked: pending)
   stopper.join();
+  stop_worker();
   return clean ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <mirakuru/gmock.hpp>
 #include <mirakuru/gtest.hpp>
 #include <string>
 #include <vector>
@@ -103,6 +104,22 @@ TEST_F(Api, CountsVisitsInTheDatabase) {
   cli.start();
   EXPECT_EQ(cli.wait(5s), 0);
   EXPECT_EQ(cli.output(), "1\n");
+}
+
+// Assert on what a service does, not only that it answered: the api does a job after the POST
+// answered (202), and only its log says when. EventuallyOutputs is woken by that log line — no
+// sleep, no polling loop over output() — and counts only lines printed after the mark.
+TEST_F(Api, LogsTheJobItProcessedAfterThePost) {
+  using namespace mirakuru::testing;
+  const auto& worker = services().executor("api");
+  const auto mark = output_mark(worker);  // "from here on"
+  auto c = api();
+  EXPECT_EQ(samples::status(c.Post("/jobs", "42", "text/plain")), 202);
+  EXPECT_THAT(worker, EventuallyOutputs(R"(processed job 42$)", 5s, mark));
+  EXPECT_THAT(worker, HasOutput(R"(listening on 127\.0\.0\.1:\d+)"));
+  EXPECT_THAT(worker, Not(HasOutput("failed")));
+  EXPECT_THAT(worker, IsRunning());
+  EXPECT_THAT(services().executor("db"), IsRunning());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "mirakuru/executor.hpp"
 #include "mirakuru/executors.hpp"
 #include "mirakuru/options.hpp"
+#include "mirakuru/output_wait.hpp"
 #include "mirakuru/ports.hpp"
 #include "mirakuru/probe.hpp"
 #include "mirakuru/service_set.hpp"

@@ -42,6 +42,7 @@
 #include "mirakuru/command.hpp"
 #include "mirakuru/errors.hpp"
 #include "mirakuru/options.hpp"
+#include "mirakuru/output_wait.hpp"
 
 namespace mirakuru {
 
@@ -132,6 +133,25 @@ class SimpleExecutor {
 
   [[nodiscard]] ScopedStop stopped();  // stops now, starts again when the guard dies
 
+  // --- what the process prints, line by line (<mirakuru/gmock.hpp> is built on these) ---
+  // Lines are cut and matched as banners are (probe.hpp): RE2, regex_search on each complete
+  // line of stdout or stderr (the last, unterminated one once the stream ended).
+
+  // The current position in the output (see OutputMark). Never blocks on the process.
+  OutputMark output_mark() const;
+
+  // Waits until a line completed after `from` (default: since the current start) matches
+  // `regex`: lines printed before the call are looked at first (as far as the capture ring still
+  // holds them), then each new line as the output thread cuts it — event-driven, no polling.
+  // Returns at the first match, at the timeout, or at once when the process exits or its output
+  // ends first (OutputWait::outcome says which); a timeout of zero looks only at what is already
+  // there. Any number of threads may wait on one executor at once; the matching runs on the
+  // output thread, never under a lock that start() or stop() take.
+  // Throws std::invalid_argument for an invalid regex (naming the pattern and the reason) and
+  // for a mark taken from another executor.
+  OutputWait wait_for_output(const std::string& regex, std::chrono::milliseconds timeout,
+                             const std::optional<OutputMark>& from = std::nullopt) const;
+
   const Command& command() const { return command_; }
   const Options& options() const { return options_; }
 
@@ -189,6 +209,7 @@ class SimpleExecutor {
   int start_depth_ = 0;               // start() calls in progress (an override's and the base's)
   bool start_interrupted_ = false;    // interrupt_start() reached the start() in progress
   std::shared_ptr<detail::Process> process_;  // null before the first start()
+  std::uint64_t serial_;                      // which executor an OutputMark belongs to
   OutputHook output_hook_;
 };
 

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <mirakuru/gmock.hpp>
 #include <mirakuru/gtest.hpp>
 #include <mirakuru/mirakuru.hpp>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,17 @@ TEST(Consumer, RunsAServiceAndCleansUp) {
   const pid_t pid = service.pid();
   service.stop();
   EXPECT_NE(::kill(pid, 0), 0);
+}
+
+// <mirakuru/gmock.hpp>: mirakuru::gtest brings GoogleMock along, in every way of consuming it.
+TEST(Consumer, MatchesWhatAProcessPrints) {
+  using namespace mirakuru::testing;
+  mirakuru::SimpleExecutor job("sh -c 'echo migrated 3 tables; exit 0'");
+  job.start();
+  EXPECT_THAT(job, EventuallyOutputs(R"(migrated \d+ tables)", std::chrono::seconds(10)));
+  ASSERT_TRUE(job.wait(std::chrono::seconds(10)));
+  EXPECT_THAT(job, ExitedWith(0));
+  EXPECT_THAT(job, ::testing::Not(IsRunning()));
 }
 
 // An HTTP service on an auto port, asked through the test's own cpp-httplib client.
