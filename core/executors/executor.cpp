@@ -11,7 +11,9 @@
 #include "executors/line_splitter.hpp"
 #include "executors/messages.hpp"
 #include "executors/piece_probe.hpp"
+#include "executors/progress.hpp"
 #include "process/log.hpp"
+#include "process/timeline.hpp"
 
 namespace mirakuru {
 
@@ -105,8 +107,23 @@ std::string Executor::waiting_for() const {
 Executor& Executor::start() {
   if (running()) return *this;  // like Python mirakuru: nothing to start, nothing to wait for
   StartScope scope(*this);      // interrupt_start() from another thread ends the wait below
+  detail::timeline::Span span(command().argv, command().line, "start");  // spawn → ready
+  struct SpanArgs {  // however start() ends, the span carries the checks made and the probe
+    detail::timeline::Span& span;
+    const Executor& executor;
+    ~SpanArgs() {
+      if (!span.active()) return;
+      try {
+        span.arg("checks", static_cast<std::int64_t>(executor.checks()));
+        span.arg("probe", executor.waiting_for());
+      } catch (...) {  // out of memory: the event goes without its details
+      }
+    }
+  } span_args{span, *this};
   const auto started = Clock::now();
+  span.begin_at(started);
   const auto deadline = deadline_after(started, options().timeout);
+  detail::Progress progress(started, options().timeout);
 
   if (pre_start_check()) {
     throw AlreadyRunning(
@@ -177,10 +194,12 @@ Executor& Executor::start() {
       if (!last_.is_ready()) last_ = ProbeResult::ready();  // an override said so
       // (Guarded: the message's strings are built only when it is logged — this is the path
       // every start() returns through.)
+      const auto ready_at = Clock::now();
+      span.end_at(ready_at);
       if (detail::logger()->should_log(spdlog::level::debug)) {
         detail::logger()->debug(
             "\"{}\" ready after {} us, {} check(s) ({})", command().str(),
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count(),
+            std::chrono::duration_cast<std::chrono::microseconds>(ready_at - started).count(),
             checks_, waiting_for());
       }
       return *this;
@@ -198,6 +217,9 @@ Executor& Executor::start() {
 
     const auto now = Clock::now();
     if (now >= deadline) fail_timeout();
+    if (now >= progress.next()) {
+      progress.report(now, detail::timeline::current_track(command().str()), last_.detail);
+    }
     // When to check next: when the probe asks to (every poll_initial for free checks), or on the
     // backoff for probes that do not say. An event-driven probe has nothing new to say until an
     // event; after its process exited 0 (daemonized, output still open) the events stop, so it
@@ -210,7 +232,7 @@ Executor& Executor::start() {
     const auto earliest =
         now + std::min<std::chrono::microseconds>(options().poll_initial, kOutputRecheckGap);
     for (;;) {
-      if (!wait_for_event(std::min(at, deadline), seen)) break;  // the time came
+      if (!wait_for_event(std::min({at, deadline, progress.next()}), seen)) break;  // time came
       if (events_only || exited()) break;
       // Output: the service may have come up — check sooner, but not within kOutputRecheckGap
       // of the last check (a chatty service must not turn the wait into a busy loop; paced probes
