@@ -1,4 +1,5 @@
-// main() of mirakuru::gtest_main: GoogleTest's gtest_main plus --mirakuru_services.
+// main() of mirakuru::gtest_main: GoogleTest's gtest_main plus --mirakuru_services (and the
+// other --mirakuru_* flags).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -9,6 +10,8 @@
 #include "main_flags.hpp"
 #include "mirakuru/cleanup.hpp"
 #include "mirakuru/gtest.hpp"
+#include "mirakuru/timeline.hpp"
+#include "timeline_listener.hpp"
 
 int main(int argc, char** argv) {
   // The runner has threads (the output pump); GoogleTest's "fast" death tests fork it as is.
@@ -30,6 +33,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (flags.log_tail) mirakuru::gtest::set_log_tail_lines(*flags.log_tail);
+  if (flags.trace) mirakuru::timeline::enable_trace(*flags.trace);
+  if (flags.summary) mirakuru::timeline::enable_summary();
+  mirakuru::gtest::detail::ensure_timeline_listener();
   // MIRAKURU_ATTACH alone (a CTest fixture's tests) is the set to attach to.
   auto attach = mirakuru::gtest::detail::attach_file();
   if (flags.service_files.empty() && attach) flags.service_files.push_back(*attach);

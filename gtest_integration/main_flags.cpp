@@ -10,9 +10,13 @@ namespace {
 
 constexpr std::string_view kServicesFlag = "--mirakuru_services";
 constexpr std::string_view kLogTailFlag = "--mirakuru_log_tail";
+constexpr std::string_view kTraceFlag = "--mirakuru_trace";
+constexpr std::string_view kSummaryFlag = "--mirakuru_summary";
 // Every flag starting with this is ours: one we do not know is an error, not left to GoogleTest.
 constexpr std::string_view kPrefix = "--mirakuru_";
-constexpr const char* kKnownFlags = "--mirakuru_services=FILE, --mirakuru_log_tail=N (see --help)";
+constexpr const char* kKnownFlags =
+    "--mirakuru_services=FILE, --mirakuru_log_tail=N, --mirakuru_trace=FILE, --mirakuru_summary "
+    "(see --help)";
 
 void add_file(MainFlags& flags, const std::string& text) {
   if (text.empty()) return;
@@ -87,6 +91,19 @@ MainFlags take_main_flags(int& argc, char** argv, const char* env_services) {
       if (consumed_next) ++i;
       continue;
     }
+    if (take_value(kTraceFlag, i, argc, argv, value, consumed_next)) {
+      if (!value || value->empty()) {
+        flags.errors.push_back("--mirakuru_trace needs a file: --mirakuru_trace=FILE");
+      } else {
+        flags.trace = *value;
+      }
+      if (consumed_next) ++i;
+      continue;
+    }
+    if (arg == kSummaryFlag) {
+      flags.summary = true;
+      continue;
+    }
     if (arg.substr(0, kPrefix.size()) == kPrefix) {
       // A typo (--mirakuru_service=FILE) must not silently run the tests without services.
       flags.errors.push_back("unknown flag " + std::string(arg.substr(0, arg.find('='))) +
@@ -108,7 +125,14 @@ const char* main_flags_help() {
          "      files, separated by ':'.\n"
          "  --mirakuru_log_tail=N\n"
          "      Print the last N lines of each service's log when a test fails (default 20,\n"
-         "      or $MIRAKURU_LOG_TAIL).\n";
+         "      or $MIRAKURU_LOG_TAIL).\n"
+         "  --mirakuru_trace=FILE\n"
+         "      Write the run's timeline (service starts, setup commands, stops, tests) to FILE\n"
+         "      in Chrome Trace Event Format: open it in Perfetto (ui.perfetto.dev) or\n"
+         "      chrome://tracing. Also $MIRAKURU_TRACE. \"%p\" in FILE becomes the pid.\n"
+         "  --mirakuru_summary\n"
+         "      After the tests, print per service its starts, spawn-to-ready times and stop\n"
+         "      time, and each set's critical chain. Also MIRAKURU_SUMMARY=1.\n";
 }
 
 }  // namespace mirakuru::gtest::detail

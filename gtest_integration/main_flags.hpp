@@ -11,12 +11,15 @@ namespace mirakuru::gtest::detail {
 struct MainFlags {
   std::vector<std::filesystem::path> service_files;  // MIRAKURU_SERVICES first, then flags
   std::optional<std::size_t> log_tail;               // --mirakuru_log_tail=N
+  std::optional<std::filesystem::path> trace;        // --mirakuru_trace=FILE
+  bool summary = false;                              // --mirakuru_summary
   std::vector<std::string> errors;                   // malformed or unknown flags, for the user
   bool help = false;                                 // --help / -h / -? was given
 };
 
-// Takes --mirakuru_services=FILE (also "--mirakuru_services FILE", repeatable) and
-// --mirakuru_log_tail=N out of argv (GoogleTest leaves flags it does not know), and adds the
+// Takes --mirakuru_services=FILE (also "--mirakuru_services FILE", repeatable),
+// --mirakuru_log_tail=N, --mirakuru_trace=FILE and --mirakuru_summary out of argv (GoogleTest
+// leaves flags it does not know), and adds the
 // ':'-separated paths of `env_services` (the MIRAKURU_SERVICES variable; may be null). Any other
 // --mirakuru_* flag is taken out too, as an error naming the known ones. Relative paths become
 // absolute, duplicates are dropped.

@@ -9,6 +9,7 @@
 #include "printer.hpp"
 #include "report.hpp"
 #include "scope.hpp"
+#include "timeline_listener.hpp"
 
 namespace mirakuru::gtest::detail {
 namespace {
@@ -86,6 +87,7 @@ void ensure_watcher() {
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   wrap_result_printer(listeners);  // before the watcher, whose OnTestEnd must run first
   listeners.Append(new Watcher);
+  ensure_timeline_listener();
 }
 
 }  // namespace mirakuru::gtest::detail

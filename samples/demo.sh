@@ -10,6 +10,9 @@
 #                                                      # release preset's, build/release)
 #   MIRAKURU_DEMO_SKIP_DEPS=1 samples/demo.sh          # do not run install-deps.sh
 #
+# The run's timeline (every sample process's service starts, stops and tests) is written to
+# $build_dir/demo-trace.json (or $MIRAKURU_DEMO_TRACE): open it in Perfetto or chrome://tracing.
+#
 # Exit status: 0 when every sample passed and nothing was left behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,9 +50,12 @@ report="$work/report.tsv"  # the samples' "[demo] started|cleaned" lines (sample
 log="$work/ctest.log"      # everything the samples printed, library debug log included
 : >"$report"
 
+trace="${MIRAKURU_DEMO_TRACE:-$build_dir/demo-trace.json}"
+rm -f "$trace"  # the processes of this run merge their events into it
+
 step "Running the samples (ctest -L sample)"
 status=0
-MIRAKURU_DEMO_REPORT="$report" MIRAKURU_LOG=debug \
+MIRAKURU_DEMO_REPORT="$report" MIRAKURU_LOG=debug MIRAKURU_TRACE="$(realpath -m "$trace")" \
   ctest --test-dir "$build_dir" -L sample -V --timeout 300 >"$log" 2>&1 || status=$?
 grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: ' "$log" | sed -E 's/^ *//; s/ +#[0-9]+//' || true
 if [ ! -s "$report" ]; then
@@ -124,5 +130,9 @@ if [ "$status" -ne 0 ]; then
   step "${red}Something failed${reset} — the samples' output:"
   grep -vE '\[mirakuru\] \[debug\]' "$log" | tail -n 80
   exit "$status"
+fi
+if [ -s "$trace" ]; then
+  printf '%sTimeline of this run: %s (open it in ui.perfetto.dev or chrome://tracing)%s\n' \
+    "$dim" "$trace" "$reset"
 fi
 step "${green}All samples passed; nothing was left running.${reset}"

@@ -12,8 +12,10 @@
 #include "executors/line_splitter.hpp"
 #include "executors/messages.hpp"
 #include "executors/piece_probe.hpp"
+#include "executors/progress.hpp"
 #include "executors/retry.hpp"
 #include "process/log.hpp"
+#include "process/timeline.hpp"
 
 namespace mirakuru {
 
@@ -145,8 +147,24 @@ void Executor::pause_before_retry() const {
 }
 
 Executor& Executor::start_attempt() {
+  detail::timeline::Span span(command().argv, command().line,
+                              "start");  // spawn → ready, per attempt
+  struct SpanArgs {  // however start() ends, the span carries the checks made and the probe
+    detail::timeline::Span& span;
+    const Executor& executor;
+    ~SpanArgs() {
+      if (!span.active()) return;
+      try {
+        span.arg("checks", static_cast<std::int64_t>(executor.checks()));
+        span.arg("probe", executor.waiting_for());
+      } catch (...) {  // out of memory: the event goes without its details
+      }
+    }
+  } span_args{span, *this};
   const auto started = Clock::now();
+  span.begin_at(started);
   const auto deadline = deadline_after(started, options().timeout);
+  detail::Progress progress(started, options().timeout);
 
   if (pre_start_check()) {
     throw AlreadyRunning(
@@ -217,10 +235,12 @@ Executor& Executor::start_attempt() {
       if (!last_.is_ready()) last_ = ProbeResult::ready();  // an override said so
       // (Guarded: the message's strings are built only when it is logged — this is the path
       // every start() returns through.)
+      const auto ready_at = Clock::now();
+      span.end_at(ready_at);
       if (detail::logger()->should_log(spdlog::level::debug)) {
         detail::logger()->debug(
             "\"{}\" ready after {} us, {} check(s) ({})", command().str(),
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count(),
+            std::chrono::duration_cast<std::chrono::microseconds>(ready_at - started).count(),
             checks_, waiting_for());
       }
       return *this;
@@ -238,6 +258,9 @@ Executor& Executor::start_attempt() {
 
     const auto now = Clock::now();
     if (now >= deadline) fail_timeout();
+    if (now >= progress.next()) {
+      progress.report(now, detail::timeline::current_track(command().str()), last_.detail);
+    }
     // When to check next: when the probe asks to (every poll_initial for free checks), or on the
     // backoff for probes that do not say. An event-driven probe has nothing new to say until an
     // event; after its process exited 0 (daemonized, output still open) the events stop, so it
@@ -250,7 +273,7 @@ Executor& Executor::start_attempt() {
     const auto earliest =
         now + std::min<std::chrono::microseconds>(options().poll_initial, kOutputRecheckGap);
     for (;;) {
-      if (!wait_for_event(std::min(at, deadline), seen)) break;  // the time came
+      if (!wait_for_event(std::min({at, deadline, progress.next()}), seen)) break;  // time came
       if (events_only || exited()) break;
       // Output: the service may have come up — check sooner, but not within kOutputRecheckGap
       // of the last check (a chatty service must not turn the wait into a busy loop; paced probes

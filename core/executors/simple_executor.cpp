@@ -20,6 +20,7 @@
 #include "process/pump.hpp"
 #include "process/spawn_failure_text.hpp"
 #include "process/stop_plan.hpp"
+#include "process/timeline.hpp"
 
 namespace mirakuru {
 
@@ -138,6 +139,7 @@ void SimpleExecutor::fail_interrupted(std::chrono::milliseconds waited) {
 SimpleExecutor& SimpleExecutor::start() {
   if (running()) return *this;  // like Python mirakuru: starting a running executor does nothing
   StartScope scope(*this);
+  detail::timeline::Span span(command_.argv, command_.line, "spawn");
   kill_quietly();  // a previous run that exited by itself: finish its guardian first
 
   detail::SpawnRequest request = detail::make_spawn_request(command_, options_);
@@ -177,6 +179,7 @@ SimpleExecutor& SimpleExecutor::start() {
                      detail::describe_spawn_failure(command_.str(), request, failure));
   }
   const pid_t leader = spawned.guardian.leader();
+  span.arg("pid", leader);
   process->guardian = std::move(spawned.guardian);
   process->open_outputs = (spawned.out_fd >= 0 ? 1 : 0) + (spawned.err_fd >= 0 ? 1 : 0);
   auto& pump = detail::Pump::instance();
@@ -204,6 +207,9 @@ void SimpleExecutor::stop_impl(int sig, std::optional<int> expected, bool throw_
   const detail::StopPlan plan = detail::make_stop_plan(options_, sig);
   const pid_t leader = process->guardian.leader();
   if (process->guardian.active()) {
+    detail::timeline::Span span(command_.argv, command_.line, "stop");
+    span.arg("pid", leader);
+    span.arg("signal", sig);
     const auto before = Clock::now();
     const auto outcome = process->stop(plan);
     if (outcome.unresponsive) {

@@ -25,6 +25,7 @@
 #include "process/log.hpp"
 #include "process/process.hpp"
 #include "process/termination_dirs.hpp"
+#include "process/timeline.hpp"
 
 namespace mirakuru {
 namespace {
@@ -161,6 +162,14 @@ void stopper_main(int read_fd) {
   // which may well end the process itself.
   const std::size_t removed = detail::run_cleanups();
   if (removed > 0) detail::logger()->info("cleaned up {} temporary directory tree(s)", removed);
+  if (detail::timeline::enabled()) {  // the trace of an interrupted run is written too
+    const auto now = detail::timeline::Clock::now();
+    try {
+      detail::timeline::record({"set", "interrupted by " + signal_text(sig), now, now, {}});
+    } catch (...) {  // out of memory: the trace goes without this mark
+    }
+    detail::timeline::write_trace();
+  }
   if (is_function(g_previous[index_of(sig)])) call_previous(sig, &record, nullptr);
   die_by(sig);
   ::_exit(128 + sig);  // only if the default action was somehow not fatal

@@ -11,6 +11,8 @@
 #include "executors/retry.hpp"
 #include "mirakuru/errors.hpp"
 #include "process/log.hpp"
+#include "process/timeline.hpp"
+#include "services/critical_chain.hpp"
 #include "services/scratch.hpp"
 #include "services/service_set_impl.hpp"
 
@@ -48,12 +50,16 @@ bool lost_its_port(const std::exception_ptr& error) {
 class Starter {
  public:
   explicit Starter(ServiceSet::Impl& impl)
-      : impl_(impl), n_(impl.spec.services.size()), phase_(n_, Phase::Pending) {}
+      : impl_(impl), n_(impl.spec.services.size()), phase_(n_, Phase::Pending), timings_(n_) {}
 
   // Returns the failing service's index and error, or n_ when everything started.
   std::pair<std::size_t, std::exception_ptr> run() {
+    timeline::TrackScope track("set");
+    timeline::Span span("set", "start");
     for (std::size_t i = 0; i < n_; ++i) {
-      if (impl_.resolved[i].executor->running()) phase_[i] = Phase::Started;
+      if (!impl_.resolved[i].executor->running()) continue;
+      phase_[i] = Phase::Started;
+      timings_[i].began = timings_[i].ready = std::chrono::steady_clock::now();
     }
     std::vector<std::thread> threads;
     for (std::size_t i : impl_.graph.order) {
@@ -74,11 +80,19 @@ class Starter {
       }
     }
     for (auto& t : threads) t.join();
+    if (span.active() && !error_) {
+      std::vector<std::string> names;
+      for (const auto& s : impl_.spec.services) names.push_back(s.name);
+      span.arg("critical_chain", critical_chain(names, impl_.graph, timings_));
+      span.arg("services", static_cast<std::int64_t>(n_));
+    }
+    if (error_) span.arg("outcome", "failed");
     return {failed_, error_};
   }
 
  private:
   void start_one(std::size_t i) {
+    timeline::TrackScope track(impl_.spec.services[i].name);
     {
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [&] {
@@ -88,6 +102,7 @@ class Starter {
       });
       phase_[i] = abort_ ? Phase::Skipped : Phase::Starting;
       if (abort_) return finish();
+      timings_[i].began = std::chrono::steady_clock::now();
     }
     std::exception_ptr error;
     try {
@@ -98,6 +113,7 @@ class Starter {
       error = std::current_exception();
     }
     std::lock_guard lock(mutex_);
+    timings_[i].ready = std::chrono::steady_clock::now();
     phase_[i] = error ? Phase::Failed : Phase::Started;
     if (error && !abort_) {
       abort_ = true;
@@ -202,6 +218,7 @@ class Starter {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Phase> phase_;
+  std::vector<ServiceTiming> timings_;  // for the critical chain
   std::size_t finished_ = 0;
   bool abort_ = false;
   std::size_t failed_ = static_cast<std::size_t>(-1);
@@ -250,6 +267,8 @@ void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
   const std::size_t n = impl.resolved.size();
   std::vector<bool> to_stop(n);
   for (std::size_t i = 0; i < n; ++i) to_stop[i] = impl.resolved[i].executor->pid() != -1;
+  if (std::none_of(to_stop.begin(), to_stop.end(), [](bool b) { return b; })) return;
+  timeline::Span span("set", "stop");
 
   std::mutex mutex;
   std::condition_variable changed;
@@ -264,6 +283,7 @@ void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
                            [&](std::size_t d) { return !to_stop[d] || done[d]; });
       });
     }
+    timeline::TrackScope track(impl.spec.services[i].name);
     try {
       impl.resolved[i].executor->stop();
     } catch (...) {

@@ -1,18 +1,12 @@
 #include <string>
 
 #include "mirakuru/errors.hpp"
+#include "process/timeline.hpp"
 #include "services/service_set_impl.hpp"
 
 namespace mirakuru::detail {
 
 namespace {
-
-// The protected output_tail() formats tails exactly like the executors' own errors.
-class SetupProcess : public SimpleExecutor {
- public:
-  using SimpleExecutor::output_tail;
-  using SimpleExecutor::SimpleExecutor;
-};
 
 std::string with_tail(std::string message, const std::string& tail) {
   if (!tail.empty()) {
@@ -30,7 +24,9 @@ void run_setup(const ResolvedService& service) {
     const Command& command = service.setup[k];
     const std::string label = "setup command " + std::to_string(k + 1) + "/" +
                               std::to_string(total) + " `" + command.str() + "`";
-    SetupProcess process(command, service.options);
+    timeline::Span span(command.argv, command.line, "setup");
+    span.arg("command", command.str());
+    SimpleExecutor process(command, service.options);
     process.start();
     const auto timeout = service.options.timeout;
     const std::optional<int> code = process.wait(timeout);
@@ -42,6 +38,7 @@ void run_setup(const ResolvedService& service) {
                         " ms (the service's \"timeout\")",
                     process.output_tail()));
     }
+    span.arg("returncode", *code);
     if (*code != 0) {
       const std::string how = *code < 0 ? "was killed by signal " + std::to_string(-*code)
                                         : "exited with code " + std::to_string(*code);

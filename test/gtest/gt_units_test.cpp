@@ -124,8 +124,20 @@ TEST(GtMainFlags, UnknownMirakuruFlagsAreErrorsListingTheKnownOnes) {
   ASSERT_EQ(flags.errors.size(), 2u);
   EXPECT_EQ(flags.errors[0],
             "unknown flag --mirakuru_service; the known ones are --mirakuru_services=FILE, "
-            "--mirakuru_log_tail=N (see --help)");
+            "--mirakuru_log_tail=N, --mirakuru_trace=FILE, --mirakuru_summary (see --help)");
   EXPECT_THAT(flags.errors[1], ::testing::StartsWith("unknown flag --mirakuru_services_extra;"));
+  EXPECT_EQ(a.rest(), (std::vector<std::string>{"prog", "--gtest_brief=1"}));
+}
+
+TEST(GtMainFlags, TraceAndSummaryAreTakenOut) {
+  Argv a({"prog", "--mirakuru_trace=/tmp/t.json", "--mirakuru_summary", "--gtest_brief=1",
+          "--mirakuru_summaryx"});
+  auto flags = take_main_flags(a.argc, a.pointers.data(), nullptr);
+  ASSERT_TRUE(flags.trace.has_value());
+  EXPECT_EQ(*flags.trace, "/tmp/t.json");
+  EXPECT_TRUE(flags.summary);
+  ASSERT_EQ(flags.errors.size(), 1u);  // --mirakuru_summaryx is no flag of ours
+  EXPECT_THAT(flags.errors[0], ::testing::StartsWith("unknown flag --mirakuru_summaryx;"));
   EXPECT_EQ(a.rest(), (std::vector<std::string>{"prog", "--gtest_brief=1"}));
 }
 

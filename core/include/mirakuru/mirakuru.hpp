@@ -12,3 +12,4 @@
 #include "mirakuru/probe.hpp"
 #include "mirakuru/service_set.hpp"
 #include "mirakuru/simple_executor.hpp"
+#include "mirakuru/timeline.hpp"
