@@ -13,7 +13,7 @@
 #include "logs.hpp"
 #include "mirakuru/cleanup.hpp"
 #include "report.hpp"
-#include "watcher.hpp"
+#include "repeat.hpp"
 
 namespace mirakuru::gtest::detail {
 namespace {

@@ -7,14 +7,13 @@
 #include <vector>
 
 #include "printer.hpp"
+#include "repeat.hpp"
 #include "report.hpp"
 #include "scope.hpp"
 #include "timeline_listener.hpp"
 
 namespace mirakuru::gtest::detail {
 namespace {
-
-std::atomic<int> current_iteration{0};
 
 std::string full_name(const ::testing::TestInfo& test) {
   return std::string(test.test_suite_name()) + "." + test.name();
@@ -29,7 +28,7 @@ void report(const ::testing::TestInfo& test, const std::vector<std::string>& dea
 class Watcher : public ::testing::EmptyTestEventListener {
  public:
   void OnTestIterationStart(const ::testing::UnitTest&, int iteration) override {
-    current_iteration.store(iteration);
+    set_current_iteration(iteration);
   }
 
   void OnTestStart(const ::testing::TestInfo& test) override {
@@ -68,18 +67,6 @@ class Watcher : public ::testing::EmptyTestEventListener {
 };
 
 }  // namespace
-
-bool last_environment_teardown() {
-#ifdef GTEST_FLAG_GET
-  const int repeat = GTEST_FLAG_GET(repeat);
-  const bool recreate = GTEST_FLAG_GET(recreate_environments_when_repeating);
-#else
-  const int repeat = ::testing::GTEST_FLAG(repeat);
-  const bool recreate = ::testing::GTEST_FLAG(recreate_environments_when_repeating);
-#endif
-  if (repeat < 0) return false;  // forever: GoogleTest recreates the environments each time
-  return !recreate || current_iteration.load() >= repeat - 1;
-}
 
 void ensure_watcher() {
   static std::atomic<bool> installed{false};

@@ -7,8 +7,4 @@ namespace mirakuru::gtest::detail {
 // Appends the listener to GoogleTest's listeners once (GoogleTest owns and deletes it).
 void ensure_watcher();
 
-// True when the global environments' TearDown now running is the run's last one (no further
-// SetUp follows: not recreating them, or the last --gtest_repeat iteration).
-bool last_environment_teardown();
-
 }  // namespace mirakuru::gtest::detail

@@ -120,6 +120,8 @@ TEST(GmockOutput, HasOutputLooksAtBothStreamsSoFar) {
   echo.send("err:connected to db on port 5432");
   echo.send("out:done");
   ASSERT_THAT(ex, mt::EventuallyOutputs("^done$", 10s, mark));
+  // stderr is another pipe: its line may still be on its way when stdout's "done" arrived.
+  ASSERT_THAT(ex, mt::EventuallyOutputs("connected to db", 10s, mark));
   EXPECT_THAT(ex, mt::HasOutput(R"(connected to db on port \d+)"));
   EXPECT_THAT(ex, mt::HasOutput("line_echo ready"));
   EXPECT_THAT(ex, Not(mt::HasOutput("^connected to cache")));
