@@ -8,6 +8,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "executor_test_support.hpp"
 #include "mirakuru/errors.hpp"
@@ -147,6 +148,23 @@ TEST(Retries, TheDelayIsWaitedBetweenAttempts) {
   EXPECT_GE(sw.ms(), 300);
   EXPECT_EQ(lines_in(flaky.attempts), 2);
   ex.stop();
+}
+
+TEST(Retries, InterruptStartEndsThePauseBetweenAttempts) {
+  Flaky flaky;
+  TcpExecutor ex(flaky.command("fail", 10), "127.0.0.1", flaky.port.port(),
+                 Options{.timeout = 20s, .retries = 5, .retry_delay = 30s});
+  std::thread interrupter([&] {
+    // Once the first attempt failed, start() is in its 30 s pause.
+    while (lines_in(flaky.attempts) < 1) std::this_thread::sleep_for(5ms);
+    std::this_thread::sleep_for(50ms);
+    ex.interrupt_start();
+  });
+  mt::Stopwatch sw;
+  EXPECT_THROW(ex.start(), mirakuru::StartInterrupted);
+  interrupter.join();
+  EXPECT_LT(sw.ms(), 10'000);
+  EXPECT_EQ(lines_in(flaky.attempts), 1);  // no attempt after the interrupt
 }
 
 TEST(Retries, OutOfRangeValuesAreRefused) {
