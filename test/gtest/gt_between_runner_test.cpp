@@ -51,19 +51,7 @@ class BetweenTests : public ::testing::Test {
 
   // The failure messages GoogleTest recorded for each test of a --gtest_output=json report.
   std::map<std::string, std::vector<std::string>> Failures() const {
-    std::ifstream in(report_);
-    auto doc = nlohmann::json::parse(in);
-    std::map<std::string, std::vector<std::string>> failures;
-    for (const auto& suite : doc["testsuites"]) {
-      for (const auto& test : suite["testsuite"]) {
-        auto& list =
-            failures[suite["name"].get<std::string>() + "." + test["name"].get<std::string>()];
-        for (const auto& f : test.value("failures", nlohmann::json::array())) {
-          list.push_back(f["failure"].get<std::string>());
-        }
-      }
-    }
-    return failures;
+    return mirakuru::gtest_test::report_failures(report_);
   }
 
   // Every server the run started is gone; those not killed on purpose were stopped cleanly.

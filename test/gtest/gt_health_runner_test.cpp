@@ -30,19 +30,7 @@ class HealthReports : public ::testing::Test {
   }
 
   std::map<std::string, std::vector<std::string>> Failures() const {
-    std::ifstream in(report_);
-    auto doc = nlohmann::json::parse(in);
-    std::map<std::string, std::vector<std::string>> failures;
-    for (const auto& suite : doc["testsuites"]) {
-      for (const auto& test : suite["testsuite"]) {
-        auto& list =
-            failures[suite["name"].get<std::string>() + "." + test["name"].get<std::string>()];
-        for (const auto& f : test.value("failures", nlohmann::json::array())) {
-          list.push_back(f["failure"].get<std::string>());
-        }
-      }
-    }
-    return failures;
+    return mirakuru::gtest_test::report_failures(report_);
   }
 
   static std::string Show(const RunResult& r) {

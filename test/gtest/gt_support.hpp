@@ -57,6 +57,25 @@ inline nlohmann::json two_servers(const std::string& marker_dir = "", int beta_e
   return {{"services", {{"alpha", server("alpha", marker_dir)}, {"beta", beta}}}};
 }
 
+// The failure messages GoogleTest recorded for each test ("Suite.Test") of a
+// --gtest_output=json report.
+inline std::map<std::string, std::vector<std::string>> report_failures(
+    const std::filesystem::path& report) {
+  std::ifstream in(report);
+  auto doc = nlohmann::json::parse(in);
+  std::map<std::string, std::vector<std::string>> failures;
+  for (const auto& suite : doc["testsuites"]) {
+    for (const auto& test : suite["testsuite"]) {
+      auto& list =
+          failures[suite["name"].get<std::string>() + "." + test["name"].get<std::string>()];
+      for (const auto& f : test.value("failures", nlohmann::json::array())) {
+        list.push_back(f["failure"].get<std::string>());
+      }
+    }
+  }
+  return failures;
+}
+
 inline std::filesystem::path write_config(const std::filesystem::path& dir,
                                           const nlohmann::json& config,
                                           const std::string& name = "services.json") {
