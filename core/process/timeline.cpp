@@ -3,17 +3,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <mutex>
 
 #include "mirakuru/timeline.hpp"
-
-namespace mirakuru::detail::timeline {
-bool write_trace_file(const std::filesystem::path& file, const std::vector<Event>& events,
-                      pid_t pid) noexcept;  // trace_file.cpp
-}  // namespace mirakuru::detail::timeline
 
 namespace mirakuru::timeline {
 
@@ -158,18 +154,24 @@ std::string program_track(const std::vector<std::string>& argv, std::string_view
   return program.empty() ? std::string("process") : std::string(program);
 }
 
+std::string millis_text(Clock::duration d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f ms", std::chrono::duration<double, std::milli>(d).count());
+  return text;
+}
+
 Span::Span(std::string_view fallback_track, std::string name)
     : active_(enabled()), exceptions_(std::uncaught_exceptions()) {
-  if (!active_) return;
-  event_.track = current_track(fallback_track);
-  event_.name = std::move(name);
-  event_.begin = Clock::now();
+  if (active_) begin(current_track(fallback_track), std::move(name));
 }
 
 Span::Span(const std::vector<std::string>& argv, std::string_view line, std::string name)
     : active_(enabled()), exceptions_(std::uncaught_exceptions()) {
-  if (!active_) return;
-  event_.track = t_track.empty() ? program_track(argv, line) : t_track;
+  if (active_) begin(t_track.empty() ? program_track(argv, line) : t_track, std::move(name));
+}
+
+void Span::begin(std::string track, std::string name) {
+  event_.track = std::move(track);
   event_.name = std::move(name);
   event_.begin = Clock::now();
 }

@@ -2,6 +2,9 @@
 // for, and spans that record themselves when they end.
 #pragma once
 
+#include <sys/types.h>
+
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +47,6 @@ class Span {
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
   void arg(std::string key, Value value);
-  void drop() { active_ = false; }
   // The span's bounds taken from the caller's own clock readings (so its log lines agree).
   void begin_at(Clock::time_point t) { event_.begin = t; }
   void end_at(Clock::time_point t) { end_ = t; }
@@ -53,9 +55,19 @@ class Span {
  private:
   bool active_;
   int exceptions_;
+  void begin(std::string track, std::string name);
+
   Event event_;
   Clock::time_point end_{};  // set by end_at(); else when the span ends
 };
+
+// trace_file.cpp: merges `events` into the trace file (`%p` in its name: one file per pid) under
+// an exclusive lock. Never throws; logs why and returns false when it cannot write.
+bool write_trace_file(const std::filesystem::path& file, const std::vector<Event>& events,
+                      pid_t pid) noexcept;
+
+// "812.5 ms": how the summary and the critical chain print a duration.
+std::string millis_text(Clock::duration d);
 
 // Drops every event recorded so far (test/bench: a recording loop must not be written at exit).
 void discard_events();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mirakuru/timeline.hpp"
+#include "process/timeline.hpp"
 
 namespace mirakuru::timeline {
 
@@ -22,11 +23,7 @@ struct Row {
   std::size_t failed = 0;
 };
 
-std::string millis(Micros d) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f ms", static_cast<double>(d.count()) / 1000.0);
-  return text;
-}
+std::string millis(Micros d) { return detail::timeline::millis_text(d); }
 
 const std::string* text_arg(const Event& e, const char* key) {
   for (const auto& [k, v] : e.args) {

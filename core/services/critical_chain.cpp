@@ -1,19 +1,10 @@
 #include "services/critical_chain.hpp"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "process/timeline.hpp"
 
 namespace mirakuru::detail {
-
-namespace {
-
-std::string millis(std::chrono::steady_clock::duration d) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f ms", std::chrono::duration<double, std::milli>(d).count());
-  return text;
-}
-
-}  // namespace
 
 std::string critical_chain(const std::vector<std::string>& names, const DependencyGraph& graph,
                            const std::vector<ServiceTiming>& timings) {
@@ -29,7 +20,7 @@ std::string critical_chain(const std::vector<std::string>& names, const Dependen
   std::string text;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     if (!text.empty()) text += " → ";
-    text += names[*it] + " " + millis(timings[*it].ready - timings[*it].began);
+    text += names[*it] + " " + timeline::millis_text(timings[*it].ready - timings[*it].began);
   }
   return text;
 }

@@ -18,11 +18,6 @@
 #include "services/critical_chain.hpp"
 #include "test_support.hpp"
 
-namespace mirakuru::detail::timeline {
-bool write_trace_file(const std::filesystem::path& file, const std::vector<Event>& events,
-                      pid_t pid) noexcept;
-}  // namespace mirakuru::detail::timeline
-
 namespace {
 
 namespace tl = mirakuru::timeline;
