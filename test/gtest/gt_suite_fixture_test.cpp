@@ -32,6 +32,19 @@ TEST_F(AlphaSuite, SameProcessForTheWholeSuite) {
   EXPECT_TRUE(alive(pid));
 }
 
+// ServicesConfig() may return a C++ description.
+class DescribedSuite : public mirakuru::gtest::SuiteServices<DescribedSuite> {
+ public:
+  static mirakuru::SetDescription ServicesConfig() {
+    return {.services = {{"delta", mirakuru::gtest_test::described_server("delta")}}};
+  }
+};
+
+TEST_F(DescribedSuite, ServiceAnswers) {
+  EXPECT_EQ(ask(services().port("delta")), "delta");
+  EXPECT_TRUE(alive(services().executor("delta").pid()));
+}
+
 // A suite deriving from another shares its Derived's state but gets its own run of it.
 class DerivedSuite : public AlphaSuite {};
 
