@@ -36,13 +36,13 @@ TEST_F(AlphaSuite, SameProcessForTheWholeSuite) {
 class DescribedSuite : public mirakuru::gtest::SuiteServices<DescribedSuite> {
  public:
   static mirakuru::SetDescription ServicesConfig() {
-    return {.services = {{"delta", mirakuru::gtest_test::described_server("delta")}}};
+    return {.services = {{"alpha", mirakuru::gtest_test::described_server("alpha")}}};
   }
 };
 
 TEST_F(DescribedSuite, ServiceAnswers) {
-  EXPECT_EQ(ask(services().port("delta")), "delta");
-  EXPECT_TRUE(alive(services().executor("delta").pid()));
+  EXPECT_EQ(ask(services().port("alpha")), "alpha");
+  EXPECT_TRUE(alive(services().executor("alpha").pid()));
 }
 
 // A suite deriving from another shares its Derived's state but gets its own run of it.

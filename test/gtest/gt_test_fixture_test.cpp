@@ -57,12 +57,12 @@ TEST_F(StopsInTearDown, ServiceRunsDuringTheTest) {
 class DescribedPerTest : public mirakuru::gtest::ServiceTest {
  protected:
   DescribedPerTest()
-      : ServiceTest({.services = {{"gamma", mirakuru::gtest_test::described_server("gamma")}}}) {}
+      : ServiceTest({.services = {{"alpha", mirakuru::gtest_test::described_server("alpha")}}}) {}
 };
 
 TEST_F(DescribedPerTest, ServiceRunsDuringTheTest) {
-  EXPECT_TRUE(alive(services().executor("gamma").pid()));
-  EXPECT_EQ(ask(services().port("gamma")), "gamma");
+  EXPECT_TRUE(alive(services().executor("alpha").pid()));
+  EXPECT_EQ(ask(services().port("alpha")), "alpha");
 }
 
 }  // namespace
