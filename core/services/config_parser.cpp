@@ -284,24 +284,13 @@ ServiceDescription parse_service(const nlohmann::json& value, const std::string&
   return spec;
 }
 
-// NUL cannot pass through a command line, the environment or a path: the text would be cut
-// there silently ("/tmp\u0000/nope" would run in /tmp).
 void reject_nul(const nlohmann::json& value, const std::string& path) {
-  constexpr const char* kWhy =
-      " holds a NUL byte (\\u0000), which no command line, environment "
-      "variable or path can carry";
   if (value.is_string()) {
-    if (value.get_ref<const std::string&>().find('\0') != std::string::npos) {
-      config_error(path, std::string("the string") + kWhy);
-    }
+    reject_nul_string(value.get_ref<const std::string&>(), path);
   } else if (value.is_object()) {
     for (const auto& item : value.items()) {
       const std::string p = json_child(path, item.key());
-      if (item.key().find('\0') != std::string::npos) {
-        std::string shown;  // what() is a C string: it would end at the NUL
-        for (char c : p) shown += c == '\0' ? std::string("\\u0000") : std::string(1, c);
-        throw ConfigError(p, shown + ": the key" + kWhy);
-      }
+      reject_nul_key(item.key(), p);
       reject_nul(item.value(), p);
     }
   } else if (value.is_array()) {

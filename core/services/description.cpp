@@ -21,7 +21,42 @@ bool is_identifier(std::string_view name) {
   });
 }
 
+// JSON text is checked for NUL bytes as a whole (config_parser.cpp); C++ strings here.
+void reject_nul(const Text& text) {
+  if (!text.empty()) reject_nul_string(text.value, text.path);
+}
+
+void reject_nul(const CommandSpec& command) {
+  for (const auto& arg : command.args) reject_nul(arg);
+}
+
+void reject_nul(const ReadySpec& spec) {
+  for (const Text* t :
+       {&spec.banner, &spec.host, &spec.port, &spec.url, &spec.status, &spec.body, &spec.file}) {
+    reject_nul(*t);
+  }
+  for (const auto& [_, header] : spec.headers) reject_nul(header);
+  reject_nul(spec.check);
+  for (const auto& part : spec.parts) reject_nul(part);
+}
+
+void reject_nul(const ServiceSpec& spec) {
+  reject_nul(spec.command);
+  reject_nul(spec.ready);
+  reject_nul(spec.health.check);
+  for (const auto& [_, value] : spec.env) reject_nul(value);
+  reject_nul(spec.cwd);
+  reject_nul(spec.log_file);
+  for (const auto& setup : spec.setup) reject_nul(setup);
+  reject_nul_string(spec.host, json_child(spec.path, "host"));
+  reject_nul_string(spec.options.user, json_child(spec.path, "user"));
+  for (std::size_t i = 0; i < spec.depends_on.size(); ++i) {
+    reject_nul_string(spec.depends_on[i], json_child(spec.depends_on_path, i));
+  }
+}
+
 void check_env_name(const std::string& name, const std::string& path) {
+  reject_nul_key(name, path);
   if (name.empty() || name.find('=') != std::string::npos) {
     config_error(path, "invalid environment variable name \"" + name + "\"");
   }
@@ -181,6 +216,7 @@ ServiceSpec service_spec(const std::string& name, const ServiceDescription& s,
   spec.depends_on = s.depends_on;
   spec.depends_on_path = at("depends_on");
   if (s.tmpdir_mode) spec.tmpdir_mode = mode_from_json(octal(*s.tmpdir_mode), at("tmpdir_mode"));
+  reject_nul(spec);
   return spec;
 }
 
@@ -193,6 +229,7 @@ SetSpec set_spec(const SetDescription& description, const std::filesystem::path&
     const std::string p = json_child("/vars", name);
     if (!is_identifier(name)) config_error(p, "invalid variable name \"" + name + "\"");
     set.vars[name] = {value, p};
+    reject_nul(set.vars[name]);
   }
   for (const auto& [name, service] : description.services) {
     set.services.push_back(service_spec(name, service, json_child("/services", name)));

@@ -63,6 +63,23 @@ std::chrono::milliseconds retry_delay(const nlohmann::json& value, const std::st
   return delay;
 }
 
+namespace {
+constexpr const char* kNulWhy =
+    " holds a NUL byte (\\u0000), which no command line, environment variable or path can carry";
+}  // namespace
+
+void reject_nul_string(const std::string& value, const std::string& path) {
+  if (value.find('\0') != std::string::npos)
+    config_error(path, std::string("the string") + kNulWhy);
+}
+
+void reject_nul_key(const std::string& key, const std::string& path) {
+  if (key.find('\0') == std::string::npos) return;
+  std::string shown;
+  for (char c : path) shown += c == '\0' ? std::string("\\u0000") : std::string(1, c);
+  throw ConfigError(path, shown + ": the key" + kNulWhy);
+}
+
 void check_http_method(const std::string& method, const std::string& path) {
   if (method.empty() || !std::all_of(method.begin(), method.end(), [](char c) {
         return std::isupper(static_cast<unsigned char>(c));

@@ -19,6 +19,12 @@ std::size_t output_limit(const nlohmann::json& value, const std::string& path);
 int retries(const nlohmann::json& value, const std::string& path);  // 0-100
 std::chrono::milliseconds retry_delay(const nlohmann::json& value, const std::string& path);
 
+// NUL cannot pass through a command line, the environment or a path: the text would be cut
+// there silently ("/tmp\u0000/nope" would run in /tmp). ConfigError naming `path` (of the string,
+// or of the key — shown with the NUL escaped, as what() is a C string).
+void reject_nul_string(const std::string& value, const std::string& path);
+void reject_nul_key(const std::string& key, const std::string& path);
+
 // ConfigError at `path` unless `method` is an HTTP method in capitals ("GET").
 void check_http_method(const std::string& method, const std::string& path);
 

@@ -123,6 +123,19 @@ TEST(Description, ValuesJsonChecksByTypeAreCheckedInCppToo) {
                     "/services/a/tmpdir_mode", "got \"0600\"");
 }
 
+TEST(Description, NulBytesAreRefusedAsInJson) {
+  expect_same_error(R"({"services": {"a": {"command": ["x", "a\u0000b"]}}})",
+                    one({.command = {"x", std::string("a\0b", 3)}}), "/services/a/command/1",
+                    "the string holds a NUL byte");
+  expect_same_error(R"({"services": {"a": {"command": "x", "cwd": "/tmp\u0000/nope"}}})",
+                    one({.command = "x", .options = {.cwd = std::string("/tmp\0/nope", 10)}}),
+                    "/services/a/cwd", "holds a NUL byte");
+  expect_same_error(R"({"services": {"a": {"command": "x", "env": {"A\u0000B": "1"}}}})",
+                    one({.command = "x", .options = {.env = {{std::string("A\0B", 3), "1"}}}}),
+                    std::string("/services/a/env/A\0B", 19),
+                    "/services/a/env/A\\u0000B: the key holds a NUL byte");
+}
+
 TEST(Description, ReadyAndHealthMistakesNameTheirPath) {
   expect_same_error(
       R"({"services": {"a": {"command": "x", "ready": {"output": {"banner": "b", "times": 0}}}}})",
