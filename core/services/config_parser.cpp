@@ -1,7 +1,7 @@
 #include "services/config_parser.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include <string>
+#include <vector>
 
 #include "services/description.hpp"
 #include "services/json_reader.hpp"
