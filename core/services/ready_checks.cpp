@@ -120,7 +120,7 @@ ReadyCheck http(std::optional<std::string> url, HttpCheck check) {
   for (auto& [name, value] : check.headers) {
     spec.headers[name] = {std::move(value), detail::json_child(spec.path + "/headers", name)};
   }
-  spec.body = detail::field(spec, "body", std::move(check.body));
+  if (!check.body.empty()) spec.body = detail::field(spec, "body", std::move(check.body));
   return DescriptionAccess::make(std::move(spec), "");
 }
 
