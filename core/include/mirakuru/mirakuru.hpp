@@ -11,6 +11,7 @@
 #include "mirakuru/ports.hpp"
 #include "mirakuru/probe.hpp"
 #include "mirakuru/probe_factories.hpp"
+#include "mirakuru/service_description.hpp"
 #include "mirakuru/service_set.hpp"
 #include "mirakuru/simple_executor.hpp"
 #include "mirakuru/timeline.hpp"

@@ -12,6 +12,12 @@
 //    public:
 //     static std::string ServicesConfig() { return "db.json"; }
 //   };
+//   class CacheTest : public mirakuru::gtest::ServiceTest {          // described in C++
+//    protected:
+//     CacheTest() : ServiceTest({.services = {{"cache", {.command = "redis-server --port ${port}",
+//                                                         .port = mirakuru::auto_port,
+//                                                         .ready = mirakuru::ready::tcp()}}}}) {}
+//   };
 //   TEST_F(DbSuite, Query) { int port = services().port("db"); ... }
 //
 // Lifecycle: services start in Environment::SetUp / SetUp / SetUpTestSuite and stop in the
@@ -85,6 +91,8 @@ class ServiceEnvironment : public ::testing::Environment {
   explicit ServiceEnvironment(const std::string& config_file);
   // A service-set document; relative paths resolve against `base_dir` (default: the cwd).
   explicit ServiceEnvironment(const nlohmann::json& config, std::filesystem::path base_dir = {});
+  // A C++ description (mirakuru/service_description.hpp); `base_dir` as above.
+  explicit ServiceEnvironment(SetDescription description, std::filesystem::path base_dir = {});
   // A ready (not started) set; it is started and stopped, and reused on every repeat.
   explicit ServiceEnvironment(ServiceSet set);
   ~ServiceEnvironment() override;  // stops nothing, never throws (see the lifecycle note)
@@ -126,6 +134,7 @@ class ServiceTest : public ::testing::Test {
   explicit ServiceTest(const char* config_file);
   explicit ServiceTest(const std::string& config_file);
   explicit ServiceTest(const nlohmann::json& config, std::filesystem::path base_dir = {});
+  explicit ServiceTest(SetDescription description, std::filesystem::path base_dir = {});
   explicit ServiceTest(ServiceSet set);
   ~ServiceTest() override;
 
@@ -145,7 +154,8 @@ class ServiceTest : public ::testing::Test {
 // A fixture whose services start once per test suite (SetUpTestSuite) and stop after its last
 // test (TearDownTestSuite). `Derived` provides
 //   static std::string ServicesConfig();   // a JSON file path (std::filesystem::path works too)
-// or returns a nlohmann::json document or a (not started) ServiceSet; it is called at each
+// or returns a nlohmann::json document, a mirakuru::SetDescription or a (not started)
+// ServiceSet; it is called at each
 // SetUpTestSuite, so every suite run gets fresh ports.
 // A failed start FAILs every test of the suite with the error (the test bodies do not run;
 // GoogleTest would otherwise skip them silently).

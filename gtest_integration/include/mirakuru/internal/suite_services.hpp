@@ -26,8 +26,8 @@ struct SuiteHooks {
   static ServiceSet& services(Scope& scope);
 };
 
-// What ServicesConfig() returned, as a set: a ServiceSet as is, a nlohmann::json document, or
-// anything a std::filesystem::path is made from (a file).
+// What ServicesConfig() returned, as a set: a ServiceSet as is, a nlohmann::json document, a
+// SetDescription, or anything a std::filesystem::path is made from (a file).
 template <typename Config>
 ServiceSet make_set(Config&& config) {
   using T = std::decay_t<Config>;
@@ -35,9 +35,12 @@ ServiceSet make_set(Config&& config) {
     return std::forward<Config>(config);
   } else if constexpr (std::is_same_v<T, nlohmann::json>) {
     return ServiceSet::from_json(config);
+  } else if constexpr (std::is_same_v<T, SetDescription>) {
+    return ServiceSet::from_description(config);
   } else {
     static_assert(std::is_constructible_v<std::filesystem::path, Config>,
-                  "ServicesConfig() must return a file path, a nlohmann::json or a ServiceSet");
+                  "ServicesConfig() must return a file path, a nlohmann::json, a "
+                  "mirakuru::SetDescription or a ServiceSet");
     return ServiceSet::from_file(std::filesystem::path(std::forward<Config>(config)));
   }
 }
