@@ -14,10 +14,14 @@
 //   };
 //   class CacheTest : public mirakuru::gtest::ServiceTest {          // described in C++
 //    protected:
-//     CacheTest() : ServiceTest({.services = {{"cache", {.command = "redis-server --port ${port}",
-//                                                         .port = mirakuru::auto_port,
-//                                                         .ready = mirakuru::ready::tcp()}}}}) {}
+//     CacheTest()
+//         : ServiceTest(mirakuru::SetDescription{
+//               .services = {{"cache", {.command = "redis-server --port ${port}",
+//                                       .port = mirakuru::auto_port,
+//                                       .ready = mirakuru::ready::tcp()}}}}) {}
 //   };
+//   (Name the type SetDescription there: GCC 12 takes some designated lists, such as
+//   {.services = {{"a", {.command = "x"}}}}, for a nlohmann::json too, and reports ambiguity.)
 //   TEST_F(DbSuite, Query) { int port = services().port("db"); ... }
 //
 // Lifecycle: services start in Environment::SetUp / SetUp / SetUpTestSuite and stop in the

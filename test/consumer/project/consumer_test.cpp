@@ -58,12 +58,13 @@ TEST_F(WebTest, AnswersAnHttplibClient) { expect_directory_listing(services().ur
 class DescribedWebTest : public mirakuru::gtest::ServiceTest {
  protected:
   DescribedWebTest()
-      : ServiceTest({.services = {{"web",
-                                   {.command = {"python3", "-m", "http.server", "--bind",
-                                                "127.0.0.1", "--directory", "${tmpdir}", "${port}"},
-                                    .port = mirakuru::auto_port,
-                                    .ready = mirakuru::ready::http("${url}/", {.method = "GET"}),
-                                    .options = {.timeout = std::chrono::seconds(20)}}}}}) {}
+      : ServiceTest(mirakuru::SetDescription{
+            .services = {{"web",
+                          {.command = {"python3", "-m", "http.server", "--bind", "127.0.0.1",
+                                       "--directory", "${tmpdir}", "${port}"},
+                           .port = mirakuru::auto_port,
+                           .ready = mirakuru::ready::http("${url}/", {.method = "GET"}),
+                           .options = {.timeout = std::chrono::seconds(20)}}}}}) {}
 };
 
 TEST_F(DescribedWebTest, AnswersAnHttplibClient) {
