@@ -54,9 +54,7 @@ std::string interruption(const std::string& when) {
   static std::atomic<bool> reported{false};
   const int sig = mirakuru::termination_signal();
   if (sig == 0 || reported.exchange(true)) return {};
-  std::string signal = mirakuru::describe_returncode(-sig);  // "was killed by signal 2 (SIGINT)"
-  signal.erase(0, std::min(signal.size(), signal.find("signal")));
-  return "mirakuru: the run was interrupted by " + signal + " " + when +
+  return "mirakuru: the run was interrupted by " + mirakuru::describe_signal(sig) + " " + when +
          ": the services are being stopped, and the runner then ends with that signal.\n";
 }
 

@@ -1,4 +1,5 @@
-// describe_returncode(): the one wording of "how did it end" for every message.
+// describe_returncode(), describe_signal(): the one wording of "how did it end" for every
+// message.
 #include <csignal>
 #include <string>
 #include <string_view>
@@ -52,10 +53,8 @@ std::string_view signal_name(int sig) {
 
 }  // namespace
 
-std::string describe_returncode(int returncode) {
-  if (returncode >= 0) return "exited with code " + std::to_string(returncode);
-  const int sig = -returncode;
-  std::string text = "was killed by signal " + std::to_string(sig);
+std::string describe_signal(int sig) {
+  std::string text = "signal " + std::to_string(sig);
   const std::string_view name = signal_name(sig);
   if (!name.empty()) {
     text += " (";
@@ -63,6 +62,11 @@ std::string describe_returncode(int returncode) {
     text += ')';
   }
   return text;
+}
+
+std::string describe_returncode(int returncode) {
+  if (returncode >= 0) return "exited with code " + std::to_string(returncode);
+  return "was killed by " + describe_signal(-returncode);
 }
 
 }  // namespace mirakuru

@@ -105,14 +105,6 @@ void on_signal(int sig, siginfo_t* info, void* context) {
   errno = saved_errno;
 }
 
-// "signal 2 (SIGINT)": the library's one wording for signals (describe_returncode), without its
-// "was killed by" — the runner is still alive when this is logged.
-std::string signal_text(int sig) {
-  std::string text = describe_returncode(-sig);
-  const auto at = text.find("signal");
-  return at == std::string::npos ? text : text.substr(at);
-}
-
 void stop_everything(int sig) {
   const auto started = std::chrono::steady_clock::now();
   std::size_t stopped = 0;
@@ -121,7 +113,7 @@ void stop_everything(int sig) {
     auto requests = detail::request_stop_all();
     if (requests.empty()) break;
     if (round == 0) {
-      detail::logger()->info("{}: stopping {} service(s) gracefully", signal_text(sig),
+      detail::logger()->info("{}: stopping {} service(s) gracefully", describe_signal(sig),
                              requests.size());
     }
     for (auto& request : requests) {
@@ -138,7 +130,7 @@ void stop_everything(int sig) {
   detail::logger()->info(
       "stopped {} service(s) in {:.1f} ms; ending with {}", stopped,
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
-      signal_text(sig));
+      describe_signal(sig));
 }
 
 void stopper_main(int read_fd) {
@@ -156,7 +148,8 @@ void stopper_main(int read_fd) {
   try {
     stop_everything(sig);
   } catch (const std::exception& e) {
-    detail::logger()->error("stopping services after {} failed: {}", signal_text(sig), e.what());
+    detail::logger()->error("stopping services after {} failed: {}", describe_signal(sig),
+                            e.what());
   }
   // Only once every process is gone (none still writes there), and before the previous handler,
   // which may well end the process itself.
@@ -165,7 +158,7 @@ void stopper_main(int read_fd) {
   if (detail::timeline::enabled()) {  // the trace of an interrupted run is written too
     const auto now = detail::timeline::Clock::now();
     try {
-      detail::timeline::record({"set", "interrupted by " + signal_text(sig), now, now, {}});
+      detail::timeline::record({"set", "interrupted by " + describe_signal(sig), now, now, {}});
     } catch (...) {  // out of memory: the trace goes without this mark
     }
     detail::timeline::write_trace();

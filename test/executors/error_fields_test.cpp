@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -132,6 +133,14 @@ TEST(ErrorFields, AnErrorBuiltFromAMessageHasItAsItsCause) {
   EXPECT_EQ(e.cause(), "it broke");
   EXPECT_EQ(e.service(), "");
   EXPECT_EQ(e.output_tail(), "");
+}
+
+// The wording of a signal on its own (the interruption messages), as describe_returncode() has it.
+TEST(ErrorFields, SignalsAreWordedAsInReturnCodes) {
+  EXPECT_EQ(mirakuru::describe_signal(SIGINT), "signal 2 (SIGINT)");
+  EXPECT_EQ(mirakuru::describe_signal(40), "signal 40");
+  EXPECT_EQ(mirakuru::describe_returncode(-SIGTERM),
+            "was killed by " + mirakuru::describe_signal(SIGTERM));
 }
 
 }  // namespace

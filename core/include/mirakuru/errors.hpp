@@ -132,4 +132,8 @@ class ConfigError : public ExecutorError {
 // "was killed by signal 9 (SIGKILL)". The wording every error message of the library uses.
 std::string describe_returncode(int returncode);
 
+// A signal by number and name, as describe_returncode() words it: "signal 2 (SIGINT)",
+// "signal 40" for one without a well-known name.
+std::string describe_signal(int sig);
+
 }  // namespace mirakuru
