@@ -31,6 +31,10 @@ void Process::signal_direct_waiter() {
   // seq_cst, paired with wait_event_direct(): either the waiter sees the new event count when it
   // looks, or this sees it waiting and wakes its poll.
   if (!direct_waiting_.load()) return;
+  // The lock: end_direct_reads() may close the eventfd meanwhile (a write to a closed, perhaps
+  // reused, descriptor number would land elsewhere). Taken only while a direct waiter exists.
+  std::lock_guard<std::mutex> lock(event_fd_mutex_);
+  if (direct_event_fd_ < 0) return;
   const std::uint64_t one = 1;
   ssize_t ignored = ::write(direct_event_fd_, &one, sizeof one);  // EAGAIN: already signalled
   (void)ignored;
@@ -155,7 +159,10 @@ bool Process::wait_event(std::chrono::steady_clock::time_point until, std::uint6
 
 void Process::enable_direct_reads(int out_fd, int err_fd) {
   std::lock_guard<std::mutex> lock(direct_mutex_);
-  direct_event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  {
+    std::lock_guard<std::mutex> event_lock(event_fd_mutex_);
+    direct_event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
   if (direct_event_fd_ < 0) return;  // no direct reads: the pump alone delivers, as always
   const int fds[2] = {out_fd, err_fd};
   for (int i = 0; i < 2; ++i) {
@@ -169,6 +176,7 @@ void Process::end_direct_reads() {
     if (fd >= 0) ::close(fd);
     fd = -1;
   }
+  std::lock_guard<std::mutex> event_lock(event_fd_mutex_);
   if (direct_event_fd_ >= 0) ::close(direct_event_fd_);
   direct_event_fd_ = -1;
 }

@@ -141,8 +141,11 @@ class Process {
   // Direct reads: the duplicated pipes (-1: none or at EOF) and an eventfd that tells a direct
   // waiter about every other event (exit, EOF, wake()). direct_mutex_ is held by the one
   // waiter that polls them; another thread waits on the condition variable instead.
+  // event_fd_mutex_ guards direct_event_fd_ against end_direct_reads() for the threads that
+  // signal it (taken after direct_mutex_ when both are).
   std::mutex direct_mutex_;
   int direct_fds_[2] = {-1, -1};
+  std::mutex event_fd_mutex_;
   int direct_event_fd_ = -1;
   std::atomic<bool> direct_waiting_{false};
 };
