@@ -70,6 +70,16 @@ ServiceEnvironment::ServiceEnvironment(const nlohmann::json& config, std::filesy
   detail::ensure_watcher();
 }
 
+ServiceEnvironment::ServiceEnvironment(SetDescription description, std::filesystem::path base_dir)
+    : index_(enroll(this)) {
+  scope_ = std::make_unique<detail::Scope>(
+      "env:" + std::to_string(index_), detail::Level::Environment, "a C++ description",
+      [description = std::move(description), base_dir = std::move(base_dir)] {
+        return ServiceSet::from_description(description, base_dir);
+      });
+  detail::ensure_watcher();
+}
+
 ServiceEnvironment::ServiceEnvironment(ServiceSet set) : index_(enroll(this)) {
   scope_ = std::make_unique<detail::Scope>("env:" + std::to_string(index_),
                                            detail::Level::Environment, std::move(set));

@@ -42,6 +42,14 @@ ServiceTest::ServiceTest(const nlohmann::json& config, std::filesystem::path bas
       [config, base_dir = std::move(base_dir)] { return ServiceSet::from_json(config, base_dir); });
 }
 
+ServiceTest::ServiceTest(SetDescription description, std::filesystem::path base_dir) {
+  scope_ = std::make_unique<detail::Scope>(
+      test_key(), detail::Level::Test, "a C++ description",
+      [description = std::move(description), base_dir = std::move(base_dir)] {
+        return ServiceSet::from_description(description, base_dir);
+      });
+}
+
 ServiceTest::ServiceTest(ServiceSet set) {
   scope_ = std::make_unique<detail::Scope>(test_key(), detail::Level::Test, std::move(set));
 }

@@ -1,9 +1,11 @@
 #include "services/config_parser.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include <string>
+#include <vector>
 
+#include "services/description.hpp"
 #include "services/json_reader.hpp"
+#include "services/limits.hpp"
 #include "services/scalars.hpp"
 
 namespace mirakuru::detail {
@@ -33,75 +35,43 @@ const std::vector<std::string>& ready_keys() {
 
 namespace {
 
-// Log files are named "mk-NAME-pPID-sSHARD-SEQ.log": a file name has at most 255 bytes.
-constexpr std::size_t kMaxServiceName = 100;
-
-bool is_identifier(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-  });
-}
-
-Text text_at(const nlohmann::json& value, const std::string& path) {
-  return {expect_string(value, path), path};
-}
-
 // Strings, and numbers/booleans written without quotes ("PORT": 5432), as text.
-Text scalar_text(const nlohmann::json& value, const std::string& path, std::string_view what) {
-  if (value.is_string()) return {value.get<std::string>(), path};
-  if (value.is_number() || value.is_boolean()) return {value.dump(), path};
+std::string scalar_text(const nlohmann::json& value, const std::string& path,
+                        std::string_view what) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number() || value.is_boolean()) return value.dump();
   config_error(path, "expected " + std::string(what) + ", got " + describe_json(value));
 }
 
-CommandSpec parse_command(const nlohmann::json& value, const std::string& path) {
-  CommandSpec command;
-  command.path = path;
-  if (value.is_string()) {
-    command.is_line = true;
-    command.args.push_back({value.get<std::string>(), path});
-    if (command.args[0].value.find_first_not_of(" \t\n") == std::string::npos) {
-      config_error(path, "the command is empty");
-    }
-    return command;
-  }
+CommandTemplate parse_command(const nlohmann::json& value, const std::string& path) {
+  if (value.is_string()) return value.get<std::string>();
   if (!value.is_array()) {
     config_error(path,
                  "expected a command: a string (\"server --port ${port}\") or an array "
                  "of strings ([\"server\", \"--port\", \"${port}\"]), got " +
                      describe_json(value));
   }
-  if (value.empty()) config_error(path, "the command is empty");
+  std::vector<std::string> argv;
   for (std::size_t i = 0; i < value.size(); ++i) {
-    command.args.push_back(scalar_text(value[i], json_child(path, i), "a string"));
+    argv.push_back(scalar_text(value[i], json_child(path, i), "a string"));
   }
-  return command;
+  return argv;
 }
 
-PortSpec parse_port(const nlohmann::json& value, const std::string& path) {
-  PortSpec port;
-  port.path = path;
-  if (value.is_string() && value.get_ref<const std::string&>() == "auto") {
-    port.automatic = true;
-    return port;
-  }
+Port parse_port(const nlohmann::json& value, const std::string& path) {
+  if (value.is_string() && value.get_ref<const std::string&>() == "auto") return auto_port;
   if (value.is_string()) {
     config_error(path, "expected a port number (1-65535) or \"auto\", got " + describe_json(value) +
                            did_you_mean(value.get_ref<const std::string&>(), {"auto"}));
   }
-  port.fixed = static_cast<int>(
-      integer_from_json(value, path, 1, 65535, "a port number (1-65535) or \"auto\""));
-  return port;
+  return port_number(value, path);
 }
 
 ReadySpec parse_single_ready(const nlohmann::json& value, const std::string& path);
 
 // "ready": [...] (all must hold), {"all": [...]} or {"any": [...]} of single kinds.
 ReadySpec parse_ready_parts(const nlohmann::json& value, const std::string& path, ReadyKind kind) {
-  if (!value.is_array() || value.empty()) {
-    config_error(path,
-                 "expected a non-empty array of readiness checks ({\"tcp\": {...}}, ...), got " +
-                     describe_json(value));
-  }
+  if (!value.is_array() || value.empty()) no_checks_error(path, value);
   ReadySpec spec;
   spec.kind = kind;
   spec.path = path;
@@ -109,7 +79,7 @@ ReadySpec parse_ready_parts(const nlohmann::json& value, const std::string& path
     const std::string part = json_child(path, i);
     if (value[i].is_object() && value[i].size() == 1 &&
         (value[i].contains("all") || value[i].contains("any"))) {
-      config_error(part, "\"all\" / \"any\" cannot be nested: list the single checks");
+      nested_checks_error(part);
     }
     spec.parts.push_back(parse_single_ready(value[i], part));
   }
@@ -130,6 +100,10 @@ ReadySpec parse_ready(const nlohmann::json& value, const std::string& path) {
 
 namespace {
 
+Text text_at(const nlohmann::json& value, const std::string& path) {
+  return {expect_string(value, path), path};
+}
+
 ReadySpec parse_single_ready(const nlohmann::json& value, const std::string& path) {
   JsonObject ready(value, path, ready_keys());
   if (value.size() != 1) {
@@ -149,10 +123,7 @@ ReadySpec parse_single_ready(const nlohmann::json& value, const std::string& pat
     if (!banner) config_error(spec.path, "missing \"banner\" (a regex matched against each line)");
     spec.kind = ReadyKind::Output;
     spec.banner = text_at(*banner, o.path("banner"));
-    if (const auto* t = o.find("times")) {
-      spec.times = static_cast<int>(integer_from_json(*t, o.path("times"), 1, 1'000'000,
-                                                      "how many times the banner must be seen"));
-    }
+    if (const auto* t = o.find("times")) spec.times = banner_times(*t, o.path("times"));
     const std::string stream = o.string("stream", "both");
     if (stream == "stdout") {
       spec.streams = OutputStreams::Stdout;
@@ -168,7 +139,7 @@ ReadySpec parse_single_ready(const nlohmann::json& value, const std::string& pat
     spec.kind = ReadyKind::Tcp;
     if (const auto* h = o.find("host")) spec.host = text_at(*h, o.path("host"));
     if (const auto* p = o.find("port")) {
-      spec.port = scalar_text(*p, o.path("port"), "a port number or \"${port}\"");
+      spec.port = {scalar_text(*p, o.path("port"), "a port number or \"${port}\""), o.path("port")};
     }
   } else if (kind == "http") {
     JsonObject o(body, spec.path, {"url", "status", "method", "headers", "body"});
@@ -179,12 +150,6 @@ ReadySpec parse_single_ready(const nlohmann::json& value, const std::string& pat
                                            : text_at(*s, o.path("status"));
     }
     spec.method = o.string("method", "HEAD");
-    if (spec.method.empty() || !std::all_of(spec.method.begin(), spec.method.end(), [](char c) {
-          return std::isupper(static_cast<unsigned char>(c));
-        })) {
-      config_error(o.path("method"),
-                   "expected an HTTP method in capitals (\"GET\"), got \"" + spec.method + "\"");
-    }
     if (const auto* hs = o.find("headers")) {
       if (!hs->is_object()) {
         config_error(o.path("headers"),
@@ -204,19 +169,18 @@ ReadySpec parse_single_ready(const nlohmann::json& value, const std::string& pat
     if (!p) config_error(spec.path, "missing \"path\"");
     spec.kind = kind == "file" ? ReadyKind::File : ReadyKind::UnixSocket;
     spec.file = text_at(*p, o.path("path"));
-    if (spec.file.value.empty()) config_error(o.path("path"), "the path is empty");
     spec.require_content = o.boolean("require_content", false);
   } else {  // exec
     JsonObject o(body, spec.path, {"command"});
     const auto* c = o.find("command");
     if (!c) config_error(spec.path, "missing \"command\" (ready when it exits 0)");
     spec.kind = ReadyKind::Exec;
-    spec.check = parse_command(*c, o.path("command"));
+    spec.check = command_spec(parse_command(*c, o.path("command")), o.path("command"));
   }
   return spec;
 }
 
-void parse_env(const JsonObject& service, ServiceSpec& spec) {
+void parse_env(const JsonObject& service, Options& options) {
   const auto* env = service.find("env");
   if (!env) return;
   if (!env->is_object()) {
@@ -225,61 +189,28 @@ void parse_env(const JsonObject& service, ServiceSpec& spec) {
         "expected an object of NAME: value (null removes NAME), got " + describe_json(*env));
   }
   for (const auto& item : env->items()) {
-    const std::string p = json_child(service.path("env"), item.key());
-    if (item.key().empty() || item.key().find('=') != std::string::npos) {
-      config_error(p, "invalid environment variable name \"" + item.key() + "\"");
-    }
     if (item.value().is_null()) {
-      spec.options.env_remove.push_back(item.key());
+      options.env_remove.push_back(item.key());
     } else {
-      spec.env[item.key()] = scalar_text(item.value(), p, "a string or null");
+      const std::string p = json_child(service.path("env"), item.key());
+      options.env[item.key()] = scalar_text(item.value(), p, "a string or null");
     }
   }
 }
 
-ServiceSpec parse_service(const std::string& name, const nlohmann::json& value,
-                          const std::string& path) {
-  JsonObject s(value, path, service_keys());
-  ServiceSpec spec;
-  spec.name = name;
-  spec.path = path;
-  if (!is_identifier(name)) {
-    config_error(path, "invalid service name \"" + name +
-                           "\": use letters, digits, '_' and '-' (it appears in "
-                           "${services.NAME.port})");
-  }
-  if (name.size() > kMaxServiceName) {
-    config_error(path, "the service name is " + std::to_string(name.size()) +
-                           " characters long: at most " + std::to_string(kMaxServiceName) +
-                           " (it is part of file names)");
-  }
-  const auto* command = s.find("command");
-  if (!command) config_error(path, "missing \"command\"");
-  spec.command = parse_command(*command, s.path("command"));
-  spec.options.shell = s.boolean("shell", false);
-  if (spec.options.shell && !spec.command.is_line) {
-    config_error(s.path("shell"),
-                 "\"shell\": true needs \"command\" to be one string (an array "
-                 "is run directly)");
-  }
-  if (const auto* p = s.find("port")) spec.port = parse_port(*p, s.path("port"));
-  if (const auto* ps = s.find("ports")) {
-    if (!ps->is_object()) {
-      config_error(s.path("ports"), "expected an object of NAME: port, got " + describe_json(*ps));
-    }
-    for (const auto& item : ps->items()) {
-      const std::string p = json_child(s.path("ports"), item.key());
-      if (!is_identifier(item.key())) config_error(p, "invalid port name \"" + item.key() + "\"");
-      spec.ports[item.key()] = parse_port(item.value(), p);
-    }
-  }
-  spec.host = s.string("host", "127.0.0.1");
-  if (spec.host.empty()) config_error(s.path("host"), "the host is empty");
-  if (const auto* r = s.find("ready")) spec.ready = parse_ready(*r, s.path("ready"));
-  if (const auto* h = s.find("health")) spec.health = parse_health(*h, s.path("health"));
-  parse_retries(value, path, spec);
+// "cwd": "" names the base directory itself, as ".": an empty path means "unset" in Options.
+std::string path_text(const JsonObject& service, std::string_view key) {
+  std::string text = expect_string(*service.find(key), service.path(key));
+  return text.empty() ? "." : text;
+}
 
-  Options& o = spec.options;
+// "description": any JSON (for people), kept when it is text.
+std::string prose(const JsonObject& object) {
+  const auto* d = object.find("description");
+  return d && d->is_string() ? d->get<std::string>() : std::string();
+}
+
+void parse_options(const JsonObject& s, Options& o) {
   if (const auto* v = s.find("timeout")) o.timeout = duration_from_json(*v, s.path("timeout"));
   if (const auto* v = s.find("stop_timeout")) {
     o.stop_timeout = duration_from_json(*v, s.path("stop_timeout"));
@@ -290,23 +221,48 @@ ServiceSpec parse_service(const std::string& name, const nlohmann::json& value,
   if (const auto* v = s.find("kill_signal"))
     o.kill_signal = signal_from_json(*v, s.path("kill_signal"));
   if (const auto* v = s.find("expected_returncode")) {
-    o.expected_returncode = static_cast<int>(integer_from_json(
-        *v, s.path("expected_returncode"), -64, 255, "an exit code (-N: death by signal N)"));
+    o.expected_returncode = exit_code(*v, s.path("expected_returncode"));
   }
   if (const auto* v = s.find("stdout")) o.stdout_mode = stdio_from_json(*v, s.path("stdout"));
   if (const auto* v = s.find("stderr")) o.stderr_mode = stdio_from_json(*v, s.path("stderr"));
-  if (const auto* v = s.find("output_limit")) {
-    o.output_limit = static_cast<std::size_t>(
-        integer_from_json(*v, s.path("output_limit"), 1, 1LL << 40, "a number of bytes"));
-  }
+  if (const auto* v = s.find("output_limit"))
+    o.output_limit = output_limit(*v, s.path("output_limit"));
+  if (const auto* v = s.find("retries")) o.retries = retries(*v, s.path("retries"));
+  if (const auto* v = s.find("retry_delay")) o.retry_delay = retry_delay(*v, s.path("retry_delay"));
   o.inherit_env = s.boolean("inherit_env", true);
   o.user = s.string("user");
-  parse_env(s, spec);
+  parse_env(s, o);
+  if (s.find("cwd")) o.cwd = path_text(s, "cwd");
+  if (s.find("log_file")) o.log_file = path_text(s, "log_file");
+}
+
+ServiceDescription parse_service(const nlohmann::json& value, const std::string& path) {
+  JsonObject s(value, path, service_keys());
+  ServiceDescription spec;
+  const auto* command = s.find("command");
+  if (!command) config_error(path, "missing \"command\"");
+  spec.command = parse_command(*command, s.path("command"));
+  spec.options.shell = s.boolean("shell", false);
+  if (const auto* p = s.find("port")) spec.port = parse_port(*p, s.path("port"));
+  if (const auto* ps = s.find("ports")) {
+    if (!ps->is_object()) {
+      config_error(s.path("ports"), "expected an object of NAME: port, got " + describe_json(*ps));
+    }
+    for (const auto& item : ps->items()) {
+      spec.ports.emplace(item.key(),
+                         parse_port(item.value(), json_child(s.path("ports"), item.key())));
+    }
+  }
+  spec.host = s.string("host", "127.0.0.1");
+  spec.description = prose(s);
+  if (const auto* r = s.find("ready")) {
+    spec.ready = DescriptionAccess::make(parse_ready(*r, s.path("ready")), s.path("ready"));
+  }
+  if (const auto* h = s.find("health")) spec.health = parse_health(*h, s.path("health"));
+  parse_options(s, spec.options);
   if (const auto* v = s.find("tmpdir_mode")) {
     spec.tmpdir_mode = mode_from_json(*v, s.path("tmpdir_mode"));
   }
-  if (const auto* v = s.find("cwd")) spec.cwd = text_at(*v, s.path("cwd"));
-  if (const auto* v = s.find("log_file")) spec.log_file = text_at(*v, s.path("log_file"));
   if (const auto* v = s.find("setup")) {
     if (!v->is_array()) {
       config_error(s.path("setup"), "expected an array of commands, got " + describe_json(*v));
@@ -315,7 +271,6 @@ ServiceSpec parse_service(const std::string& name, const nlohmann::json& value,
       spec.setup.push_back(parse_command((*v)[i], json_child(s.path("setup"), i)));
     }
   }
-  spec.depends_on_path = s.path("depends_on");
   if (const auto* v = s.find("depends_on")) {
     if (!v->is_array()) {
       config_error(s.path("depends_on"),
@@ -329,24 +284,13 @@ ServiceSpec parse_service(const std::string& name, const nlohmann::json& value,
   return spec;
 }
 
-// NUL cannot pass through a command line, the environment or a path: the text would be cut
-// there silently ("/tmp\u0000/nope" would run in /tmp).
 void reject_nul(const nlohmann::json& value, const std::string& path) {
-  constexpr const char* kWhy =
-      " holds a NUL byte (\\u0000), which no command line, environment "
-      "variable or path can carry";
   if (value.is_string()) {
-    if (value.get_ref<const std::string&>().find('\0') != std::string::npos) {
-      config_error(path, std::string("the string") + kWhy);
-    }
+    reject_nul_string(value.get_ref<const std::string&>(), path);
   } else if (value.is_object()) {
     for (const auto& item : value.items()) {
       const std::string p = json_child(path, item.key());
-      if (item.key().find('\0') != std::string::npos) {
-        std::string shown;  // what() is a C string: it would end at the NUL
-        for (char c : p) shown += c == '\0' ? std::string("\\u0000") : std::string(1, c);
-        throw ConfigError(p, shown + ": the key" + kWhy);
-      }
+      reject_nul_key(item.key(), p);
       reject_nul(item.value(), p);
     }
   } else if (value.is_array()) {
@@ -356,20 +300,18 @@ void reject_nul(const nlohmann::json& value, const std::string& path) {
 
 }  // namespace
 
-SetSpec parse_set(const nlohmann::json& config, const std::filesystem::path& config_dir) {
+SetDescription describe_set(const nlohmann::json& config) {
   reject_nul(config, "");
   JsonObject top(config, "", top_level_keys());
-  SetSpec set;
-  set.config_dir = config_dir;
+  SetDescription set;
+  set.description = prose(top);
   if (const auto* vars = top.find("vars")) {
     if (!vars->is_object()) {
       config_error("/vars", "expected an object of NAME: value, got " + describe_json(*vars));
     }
     for (const auto& item : vars->items()) {
-      const std::string p = json_child("/vars", item.key());
-      if (!is_identifier(item.key()))
-        config_error(p, "invalid variable name \"" + item.key() + "\"");
-      set.vars[item.key()] = scalar_text(item.value(), p, "a string, number or boolean");
+      set.vars[item.key()] =
+          scalar_text(item.value(), json_child("/vars", item.key()), "a string, number or boolean");
     }
   }
   const auto* services = top.find("services");
@@ -379,10 +321,13 @@ SetSpec parse_set(const nlohmann::json& config, const std::filesystem::path& con
                  "expected an object of NAME: service, got " + describe_json(*services));
   }
   for (const auto& item : services->items()) {
-    set.services.push_back(
-        parse_service(item.key(), item.value(), json_child("/services", item.key())));
+    set.services[item.key()] = parse_service(item.value(), json_child("/services", item.key()));
   }
   return set;
+}
+
+SetSpec parse_set(const nlohmann::json& config, const std::filesystem::path& config_dir) {
+  return set_spec(describe_set(config), config_dir);
 }
 
 }  // namespace mirakuru::detail

@@ -1,32 +1,13 @@
-// The keys that say what happens when a service fails or falters: "retries" / "retry_delay" on a
-// start that failed, "health" for a service that runs.
+// "health": a readiness check repeated while the service runs, plus "interval" and "failures".
 #include <string>
 #include <vector>
 
-#include "executors/retry.hpp"
 #include "services/config_parser.hpp"
+#include "services/description.hpp"
 #include "services/json_reader.hpp"
-#include "services/scalars.hpp"
+#include "services/limits.hpp"
 
 namespace mirakuru::detail {
-
-namespace {
-
-constexpr std::chrono::milliseconds kMinInterval{10};
-constexpr std::chrono::milliseconds kMaxInterval{std::chrono::hours(1)};
-constexpr int kMaxFailures = 1000;
-
-// A banner is an event, not a state: a health check must be able to fail again later.
-void refuse_output(const ReadySpec& check) {
-  if (check.kind == ReadyKind::Output) {
-    config_error(check.path,
-                 "\"output\" cannot be a health check: a banner is seen once, it cannot fail "
-                 "later. Use tcp, http, unix_socket, file or exec");
-  }
-  for (const auto& part : check.parts) refuse_output(part);
-}
-
-}  // namespace
 
 const std::vector<std::string>& health_keys() {
   static const std::vector<std::string> keys = [] {
@@ -38,20 +19,11 @@ const std::vector<std::string>& health_keys() {
   return keys;
 }
 
-HealthSpec parse_health(const nlohmann::json& value, const std::string& path) {
+HealthCheck parse_health(const nlohmann::json& value, const std::string& path) {
   JsonObject o(value, path, health_keys());
-  HealthSpec health;
-  health.path = path;
-  if (const auto* v = o.find("interval")) {
-    health.interval = duration_from_json(*v, o.path("interval"));
-    if (health.interval < kMinInterval || health.interval > kMaxInterval) {
-      config_error(o.path("interval"), "the interval must be within 10ms and 1h, got " + v->dump());
-    }
-  }
-  if (const auto* v = o.find("failures")) {
-    health.failures = static_cast<int>(integer_from_json(
-        *v, o.path("failures"), 1, kMaxFailures, "how many failed checks in a row are unhealthy"));
-  }
+  HealthCheck health;
+  if (const auto* v = o.find("interval")) health.interval = health_interval(*v, o.path("interval"));
+  if (const auto* v = o.find("failures")) health.failures = health_failures(*v, o.path("failures"));
   nlohmann::json check = value;
   check.erase("interval");
   check.erase("failures");
@@ -60,23 +32,8 @@ HealthSpec parse_health(const nlohmann::json& value, const std::string& path) {
                  "missing the check: one of tcp, http, unix_socket, file, exec (or all, any), as "
                  "in \"ready\"");
   }
-  health.check = parse_ready(check, path);
-  refuse_output(health.check);
+  health.check = DescriptionAccess::make(parse_ready(check, path), path);
   return health;
-}
-
-void parse_retries(const nlohmann::json& service, const std::string& path, ServiceSpec& spec) {
-  if (const auto it = service.find("retries"); it != service.end()) {
-    spec.options.retries = static_cast<int>(integer_from_json(
-        *it, json_child(path, "retries"), 0, kMaxRetries, "a number of retries (0 to 100)"));
-  }
-  if (const auto it = service.find("retry_delay"); it != service.end()) {
-    const std::string at = json_child(path, "retry_delay");
-    spec.options.retry_delay = duration_from_json(*it, at);
-    if (spec.options.retry_delay > kMaxRetryDelay) {
-      config_error(at, "the retry delay must be at most 1h, got " + it->dump());
-    }
-  }
 }
 
 }  // namespace mirakuru::detail

@@ -14,6 +14,7 @@
 
 #include "process/log.hpp"
 #include "services/config_parser.hpp"
+#include "services/description.hpp"
 #include "services/json_reader.hpp"
 #include "services/scratch.hpp"
 #include "services/service_set_impl.hpp"
@@ -63,14 +64,14 @@ void assign_ports(ServiceSet::Impl& impl, std::size_t i) {
 
 }  // namespace
 
-std::unique_ptr<ServiceSet::Impl> build_service_set(const nlohmann::json& config,
+std::unique_ptr<ServiceSet::Impl> build_service_set(const SetDescription& description,
                                                     const std::filesystem::path& base_dir) {
   auto impl = std::make_unique<ServiceSet::Impl>();
   std::error_code ec;
   const std::filesystem::path dir =
       std::filesystem::absolute(base_dir.empty() ? std::filesystem::path(".") : base_dir, ec)
           .lexically_normal();
-  impl->spec = parse_set(config, dir);
+  impl->spec = set_spec(description, dir);
   impl->graph = build_graph(impl->spec.services);
   reject_duplicate_ports(impl->spec);
 
@@ -160,7 +161,7 @@ ServiceSet ServiceSet::from_file(const std::filesystem::path& path) {
   std::error_code ec;
   auto dir = std::filesystem::absolute(path, ec).parent_path();
   try {
-    return ServiceSet(detail::build_service_set(config, dir));
+    return ServiceSet(detail::build_service_set(detail::describe_set(config), dir));
   } catch (const ConfigError& e) {
     throw ConfigError(e.json_path(), path.string() + ": " + e.what());
   }
@@ -168,7 +169,12 @@ ServiceSet ServiceSet::from_file(const std::filesystem::path& path) {
 
 ServiceSet ServiceSet::from_json(const nlohmann::json& config,
                                  const std::filesystem::path& base_dir) {
-  return ServiceSet(detail::build_service_set(config, base_dir));
+  return ServiceSet(detail::build_service_set(detail::describe_set(config), base_dir));
+}
+
+ServiceSet ServiceSet::from_description(const SetDescription& description,
+                                        const std::filesystem::path& base_dir) {
+  return ServiceSet(detail::build_service_set(description, base_dir));
 }
 
 ServiceSet ServiceSet::from_string(std::string_view text, const std::filesystem::path& base_dir) {

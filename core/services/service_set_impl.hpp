@@ -36,7 +36,7 @@ struct ServiceSet::Impl {
   std::vector<detail::ServiceEndpoint> endpoints;            // by index in spec.services
   std::vector<std::vector<detail::PortReservation>> leases;  // the auto ports, held
   std::vector<detail::ResolvedService> resolved;
-  std::vector<bool> failed;          // start()/stop() failed: MIRAKURU_KEEP_TMPDIRS=failed keeps it
+  std::vector<bool> failed;  // start()/stop() failed: MIRAKURU_KEEP_TMPDIRS=failed keeps it
 
   // The directories the set created (tmpdirs.cpp): [0] the set's "mk-XXXXXX", then one per
   // service that needs its own. Each registration makes the termination handler remove it
@@ -62,7 +62,7 @@ struct ServiceSet::Impl {
 namespace detail {
 
 // Builds a ready-to-start set: ports reserved, tmpdirs created, every executor resolved.
-std::unique_ptr<ServiceSet::Impl> build_service_set(const nlohmann::json& config,
+std::unique_ptr<ServiceSet::Impl> build_service_set(const SetDescription& description,
                                                     const std::filesystem::path& base_dir);
 
 // Reserves fresh auto ports for service i and re-resolves it and the services in `also`.

@@ -1,4 +1,5 @@
-// A service set as parsed from JSON: checked for shape and types, variables not yet expanded.
+// A service set ready to be built: every value with the JSON path it has (or would have, for a
+// C++ description) in the format, checked, variables not yet expanded (description.hpp).
 #pragma once
 
 #include <chrono>

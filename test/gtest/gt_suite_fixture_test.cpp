@@ -32,6 +32,19 @@ TEST_F(AlphaSuite, SameProcessForTheWholeSuite) {
   EXPECT_TRUE(alive(pid));
 }
 
+// ServicesConfig() may return a C++ description.
+class DescribedSuite : public mirakuru::gtest::SuiteServices<DescribedSuite> {
+ public:
+  static mirakuru::SetDescription ServicesConfig() {
+    return {.services = {{"alpha", mirakuru::gtest_test::described_server("alpha")}}};
+  }
+};
+
+TEST_F(DescribedSuite, ServiceAnswers) {
+  EXPECT_EQ(ask(services().port("alpha")), "alpha");
+  EXPECT_TRUE(alive(services().executor("alpha").pid()));
+}
+
 // A suite deriving from another shares its Derived's state but gets its own run of it.
 class DerivedSuite : public AlphaSuite {};
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "mirakuru/service_description.hpp"
 #include "test_support.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -46,6 +47,15 @@ inline nlohmann::json server(const std::string& name, const std::string& marker_
           {"port", "auto"},
           {"ready", {{"output", {{"banner", "gt_server " + name + " listening on"}}}}},
           {"timeout", "10s"}};
+}
+
+// The same server as a C++ description.
+inline mirakuru::ServiceDescription described_server(const std::string& name) {
+  using namespace std::chrono_literals;
+  return {.command = {mirakuru::test::fixture("gt_server"), "--name", name, "--port", "${port}"},
+          .port = mirakuru::auto_port,
+          .ready = mirakuru::ready::output("gt_server " + name + " listening on"),
+          .options = {.timeout = 10s}};
 }
 
 // alpha, and beta depending on it (optionally failing with `beta_exit_code`); beta is ready

@@ -53,4 +53,16 @@ TEST_F(StopsInTearDown, ServiceRunsDuringTheTest) {
   EXPECT_EQ(ask(services().port("alpha")), "alpha");
 }
 
+// The same with the set described in C++.
+class DescribedPerTest : public mirakuru::gtest::ServiceTest {
+ protected:
+  DescribedPerTest()
+      : ServiceTest({.services = {{"alpha", mirakuru::gtest_test::described_server("alpha")}}}) {}
+};
+
+TEST_F(DescribedPerTest, ServiceRunsDuringTheTest) {
+  EXPECT_TRUE(alive(services().executor("alpha").pid()));
+  EXPECT_EQ(ask(services().port("alpha")), "alpha");
+}
+
 }  // namespace

@@ -1,11 +1,13 @@
-// mirakuru/service_set.hpp — the services a test suite needs, described in JSON.
+// mirakuru/service_set.hpp — the services a test suite needs, described in JSON or in C++.
 //
 //   auto set = mirakuru::ServiceSet::from_file("services.json");
 //   set.start();                 // dependencies first, independent services in parallel
 //   int port = set.port("api");  // "port": "auto" is resolved at construction
 //   set.stop();                  // reverse order; the destructor does it too
 //
-// The format is documented in docs/service-sets.md and docs/service-set.schema.json.
+// The format is documented in docs/service-sets.md and docs/service-set.schema.json. The same
+// set can be described in C++ (mirakuru/service_description.hpp, from_description()): the JSON
+// parser produces that description, so both are validated alike.
 //
 // Lifecycle:
 // - Construction validates everything (a ConfigError naming the JSON path; nothing is left
@@ -35,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mirakuru/service_description.hpp"
 #include "mirakuru/simple_executor.hpp"
 
 namespace mirakuru {
@@ -62,6 +65,11 @@ class ServiceSet {
                               const std::filesystem::path& base_dir = {});
   // The same from JSON text (malformed text: ConfigError with line and column).
   static ServiceSet from_string(std::string_view text, const std::filesystem::path& base_dir = {});
+  // The same from a C++ description (mirakuru/service_description.hpp), with the validation and
+  // the messages of the equivalent JSON: a ConfigError names the path the mistake would have
+  // there ("/services/api/depends_on/0"). `base_dir` as for from_json().
+  static ServiceSet from_description(const SetDescription& description,
+                                     const std::filesystem::path& base_dir = {});
 
   // A moved-from set is empty: every member but the destructor and assignment throws
   // std::logic_error.

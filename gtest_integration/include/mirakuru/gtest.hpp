@@ -12,6 +12,16 @@
 //    public:
 //     static std::string ServicesConfig() { return "db.json"; }
 //   };
+//   class CacheTest : public mirakuru::gtest::ServiceTest {          // described in C++
+//    protected:
+//     CacheTest()
+//         : ServiceTest(mirakuru::SetDescription{
+//               .services = {{"cache", {.command = "redis-server --port ${port}",
+//                                       .port = mirakuru::auto_port,
+//                                       .ready = mirakuru::ready::tcp()}}}}) {}
+//   };
+//   (Name the type SetDescription there: GCC 12 takes some designated lists, such as
+//   {.services = {{"a", {.command = "x"}}}}, for a nlohmann::json too, and reports ambiguity.)
 //   TEST_F(DbSuite, Query) { int port = services().port("db"); ... }
 //
 // Lifecycle: services start in Environment::SetUp / SetUp / SetUpTestSuite and stop in the
@@ -87,6 +97,8 @@ class ServiceEnvironment : public ::testing::Environment {
   explicit ServiceEnvironment(const std::string& config_file);
   // A service-set document; relative paths resolve against `base_dir` (default: the cwd).
   explicit ServiceEnvironment(const nlohmann::json& config, std::filesystem::path base_dir = {});
+  // A C++ description (mirakuru/service_description.hpp); `base_dir` as above.
+  explicit ServiceEnvironment(SetDescription description, std::filesystem::path base_dir = {});
   // A ready (not started) set; it is started and stopped, and reused on every repeat.
   explicit ServiceEnvironment(ServiceSet set);
   ~ServiceEnvironment() override;  // stops nothing, never throws (see the lifecycle note)
@@ -128,6 +140,7 @@ class ServiceTest : public ::testing::Test {
   explicit ServiceTest(const char* config_file);
   explicit ServiceTest(const std::string& config_file);
   explicit ServiceTest(const nlohmann::json& config, std::filesystem::path base_dir = {});
+  explicit ServiceTest(SetDescription description, std::filesystem::path base_dir = {});
   explicit ServiceTest(ServiceSet set);
   ~ServiceTest() override;
 
@@ -161,9 +174,12 @@ ServiceSet make_set(Config&& config) {
     return std::forward<Config>(config);
   } else if constexpr (std::is_same_v<T, nlohmann::json>) {
     return ServiceSet::from_json(config);
+  } else if constexpr (std::is_same_v<T, SetDescription>) {
+    return ServiceSet::from_description(config);
   } else {
     static_assert(std::is_constructible_v<std::filesystem::path, Config>,
-                  "ServicesConfig() must return a file path, a nlohmann::json or a ServiceSet");
+                  "ServicesConfig() must return a file path, a nlohmann::json, a "
+                  "mirakuru::SetDescription or a ServiceSet");
     return ServiceSet::from_file(std::filesystem::path(std::forward<Config>(config)));
   }
 }
@@ -172,7 +188,8 @@ ServiceSet make_set(Config&& config) {
 // A fixture whose services start once per test suite (SetUpTestSuite) and stop after its last
 // test (TearDownTestSuite). `Derived` provides
 //   static std::string ServicesConfig();   // a JSON file path (std::filesystem::path works too)
-// or returns a nlohmann::json document or a (not started) ServiceSet; it is called at each
+// or returns a nlohmann::json document, a mirakuru::SetDescription or a (not started)
+// ServiceSet; it is called at each
 // SetUpTestSuite, so every suite run gets fresh ports.
 // A failed start FAILs every test of the suite with the error (the test bodies do not run;
 // GoogleTest would otherwise skip them silently).

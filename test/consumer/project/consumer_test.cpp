@@ -41,12 +41,33 @@ class WebTest : public mirakuru::gtest::ServiceTest {
           "timeout": "20s"}}})")) {}
 };
 
-TEST_F(WebTest, AnswersAnHttplibClient) {
-  httplib::Client client(services().url("web"));
+// The directory listing of the http.server at `url`, through our own client.
+void expect_directory_listing(const std::string& url) {
+  httplib::Client client(url);
   client.set_connection_timeout(std::chrono::seconds(5));
   client.set_read_timeout(std::chrono::seconds(5));
   auto response = client.Get("/");
   ASSERT_TRUE(response) << httplib::to_string(response.error());
   EXPECT_EQ(response->status, 200);
   EXPECT_NE(response->body.find("Directory listing"), std::string::npos) << response->body;
+}
+
+TEST_F(WebTest, AnswersAnHttplibClient) { expect_directory_listing(services().url("web")); }
+
+// The same service described in C++ (<mirakuru/service_description.hpp>) instead of JSON.
+class DescribedWebTest : public mirakuru::gtest::ServiceTest {
+ protected:
+  DescribedWebTest()
+      : ServiceTest(mirakuru::SetDescription{
+            .services = {{"web",
+                          {.command = {"python3", "-m", "http.server", "--bind", "127.0.0.1",
+                                       "--directory", "${tmpdir}", "${port}"},
+                           .port = mirakuru::auto_port,
+                           .ready = mirakuru::ready::http("${url}/", {.method = "GET"}),
+                           .options = {.timeout = std::chrono::seconds(20)}}}}}) {}
+};
+
+TEST_F(DescribedWebTest, AnswersAnHttplibClient) {
+  EXPECT_EQ(services().executor("web").command().argv.at(0), "python3");
+  expect_directory_listing(services().url("web"));
 }
