@@ -77,7 +77,8 @@ void Keeper::report_health() {
     reported = health.turned_unhealthy;  // each time it turned unhealthy is told once
     const SimpleExecutor& ex = std::as_const(*set_).executor(name);
     if (!ex.running()) continue;  // its death is what service_exited() tells
-    std::string message = "service '" + name + "' (pid " + std::to_string(ex.pid()) + ") became unhealthy: ";
+    std::string message =
+        "service '" + name + "' (pid " + std::to_string(ex.pid()) + ") became unhealthy: ";
     message += health.healthy ? "its health checks (" + health.check + ") failed, then passed again"
                               : std::to_string(health.failures_in_a_row) +
                                     " health checks in a row failed (" + health.check + ")";
@@ -126,9 +127,8 @@ void Keeper::serve() {
   auto idle_since = std::chrono::steady_clock::now();
   // The set's own thread runs the "health" checks; the loop looks at their outcome this often.
   const auto names = set_->names();
-  const bool any_health = std::any_of(names.begin(), names.end(), [this](const std::string& n) {
-    return set_->health(n).checked;
-  });
+  const bool any_health = std::any_of(
+      names.begin(), names.end(), [this](const std::string& n) { return set_->health(n).checked; });
   constexpr int kHealthLookMs = 50;
   while (exit_reason_.empty()) {
     std::vector<pollfd> fds;

@@ -199,9 +199,8 @@ bool Process::wait_event_direct(std::chrono::steady_clock::time_point until, std
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= until) return false;
-    pollfd fds[3] = {{direct_fds_[0], POLLIN, 0},
-                     {direct_fds_[1], POLLIN, 0},
-                     {direct_event_fd_, POLLIN, 0}};
+    pollfd fds[3] = {
+        {direct_fds_[0], POLLIN, 0}, {direct_fds_[1], POLLIN, 0}, {direct_event_fd_, POLLIN, 0}};
     const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(until - now);
     timespec timeout{};
     timeout.tv_sec = static_cast<time_t>(left.count() / 1'000'000'000);
