@@ -12,8 +12,9 @@
 #include "keeper_attach.hpp"
 #include "logs.hpp"
 #include "mirakuru/cleanup.hpp"
-#include "report.hpp"
+#include "mirakuru/errors.hpp"
 #include "repeat.hpp"
+#include "report.hpp"
 
 namespace mirakuru::gtest::detail {
 namespace {
@@ -59,6 +60,11 @@ std::string interruption(const std::string& when) {
          ": the services are being stopped, and the runner then ends with that signal.\n";
 }
 
+// An error in one line of its fields: "service 'db': exited with code 1 after ...".
+std::string headline(const ExecutorError& e) {
+  return e.service().empty() ? e.cause() : "service '" + e.service() + "': " + e.cause();
+}
+
 }  // namespace
 
 Scope::Scope(std::string key, Level level, std::string source, Factory factory)
@@ -86,6 +92,7 @@ Scope::~Scope() {
 std::string Scope::set_up(std::string label) {
   label_ = std::move(label);
   error_.clear();
+  cause_.clear();
   started_ = false;
   skipped_ = false;
   start_failed_ = false;
@@ -128,11 +135,14 @@ std::string Scope::set_up(std::string label) {
     set_->start();
     started_ = true;
   } catch (const std::exception& e) {
+    const auto* executor_error = dynamic_cast<const ExecutorError*>(&e);
+    cause_ = executor_error ? headline(*executor_error) : e.what();
     error_ = "mirakuru: the services of " + label_ + " (from " + source_ + ") did not start:\n" +
              e.what();
   } catch (...) {
-    error_ = "mirakuru: the services of " + label_ + " (from " + source_ +
-             ") did not start: unknown exception";
+    cause_ = "unknown exception";
+    error_ =
+        "mirakuru: the services of " + label_ + " (from " + source_ + ") did not start: " + cause_;
   }
   if (!started_) {
     if (set_) {
@@ -226,15 +236,16 @@ std::string Scope::stop_owned() noexcept {
   std::string error;
   try {
     if (set_) set_->stop();
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    if (reported_dead(what)) {
+  } catch (const ExecutorError& e) {
+    if (reported_dead(e.service())) {
       // Its death already failed a test; failing TearDown for the same exit says nothing new.
-      print("[ mirakuru ] stopping the services of " + label_ + ": " +
-            what.substr(0, what.find('\n')) + " (its death was reported above)\n");
+      print("[ mirakuru ] stopping the services of " + label_ + ": " + headline(e) +
+            " (its death was reported above)\n");
     } else {
-      error = "mirakuru: stopping the services of " + label_ + " failed:\n" + what;
+      error = "mirakuru: stopping the services of " + label_ + " failed:\n" + e.what();
     }
+  } catch (const std::exception& e) {
+    error = "mirakuru: stopping the services of " + label_ + " failed:\n" + e.what();
   } catch (...) {
     error = "mirakuru: stopping the services of " + label_ + " failed: unknown exception";
   }
@@ -246,17 +257,9 @@ std::string Scope::stop_owned() noexcept {
   return error;
 }
 
-bool Scope::reported_dead(const std::string& stop_error) const {
-  // ServiceSet::stop() puts "service 'NAME': " in front of the failing service's error.
-  const std::string prefix = "service '";
-  if (stop_error.rfind(prefix, 0) != 0) return false;
-  auto end = stop_error.find('\'', prefix.size());
-  if (end == std::string::npos) return false;
-  std::string name = stop_error.substr(prefix.size(), end - prefix.size());
-  for (const auto& [dead, pid] : reported_) {
-    if (dead == name) return true;
-  }
-  return false;
+bool Scope::reported_dead(const std::string& service) const {
+  return std::any_of(reported_.begin(), reported_.end(),
+                     [&](const auto& dead) { return !service.empty() && dead.first == service; });
 }
 
 ServiceSet& Scope::services() {

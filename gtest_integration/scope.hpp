@@ -48,6 +48,9 @@ class Scope {
   // The last set_up failed to start the services (not: skipped, attached, torn down).
   bool start_failed() const { return start_failed_; }
   const std::string& error() const { return error_; }
+  // What made the last set_up fail, without the label and the output: "service 'db': exited
+  // with code 1 after 12 ms, before it was ready (...)" (from the error's fields).
+  const std::string& cause() const { return cause_; }
   const std::string& label() const { return label_; }
 
   // Services that exited by themselves since the last call, as failure messages (`when` says
@@ -67,7 +70,7 @@ class Scope {
  private:
   void record_properties();
   std::string stop_owned() noexcept;
-  bool reported_dead(const std::string& stop_error) const;
+  bool reported_dead(const std::string& service) const;
   // take_deaths() of a set attached to a keeper (MIRAKURU_ATTACH): what the keeper reported.
   std::vector<std::string> keeper_deaths(const std::string& when);
   // The unhealthy part of take_deaths().
@@ -81,6 +84,7 @@ class Scope {
   std::unique_ptr<ServiceSet> attached_;  // death-test child: the parent's endpoints
   std::string label_;
   std::string error_;
+  std::string cause_;
   bool started_ = false;
   bool skipped_ = false;  // nothing to run in this shard
   bool start_failed_ = false;

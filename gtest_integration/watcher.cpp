@@ -42,15 +42,10 @@ class Watcher : public ::testing::EmptyTestEventListener {
     // makes them FAILED, not SKIPPED (which ctest would count as passed).
     for (Scope* scope : watched()) {
       if (!scope->start_failed()) continue;
-      // The error's first line repeats the label; its second says what went wrong.
-      const std::string& error = scope->error();
-      auto from = error.find('\n');
-      std::string cause = from == std::string::npos ? error : error.substr(from + 1);
-      cause = cause.substr(0, cause.find('\n'));
       ADD_FAILURE_AT(test.file(), test.line())
           << "mirakuru: " << full_name(test) << " did not run: the services of " << scope->label()
           << " did not start (the full error is above, under the global set-up):\n"
-          << cause;
+          << scope->cause();
     }
   }
 

@@ -76,6 +76,15 @@ std::string with_tail(const std::string& message, const std::string& tail) {
   return message + "\n" + tail;
 }
 
+// A failed start's error: what() is `"COMMAND" cause`, then the output tail.
+template <typename Error, typename... Args>
+[[noreturn]] void fail_with_tail(const Executor& executor, const std::string& cause, Args... args) {
+  const std::string shown = executor.command().str();
+  std::string tail = executor.output_tail(20, 4096);
+  std::string message = with_tail("\"" + shown + "\" " + cause, tail);
+  throw Error(shown, args..., message, ErrorDetails{{}, cause, std::move(tail)});
+}
+
 }  // namespace
 
 Executor::Executor(Command command, Options options)
@@ -167,12 +176,12 @@ Executor& Executor::start_attempt() {
   detail::Progress progress(started, options().timeout);
 
   if (pre_start_check()) {
-    throw AlreadyRunning(
-        command().str(),
-        "cannot start \"" + command().str() + "\": " + waiting_for() +
-            " is already in use by something else (checked before spawning, nothing was "
-            "started). Stop whatever holds it, or give this service another port, socket or "
-            "file.");
+    const std::string cause = waiting_for() +
+                              " is already in use by something else (checked before spawning, "
+                              "nothing was started). Stop whatever holds it, or give this "
+                              "service another port, socket or file.";
+    throw AlreadyRunning(command().str(), "cannot start \"" + command().str() + "\": " + cause,
+                         ErrorDetails{{}, cause, {}});
   }
 
   last_ = ProbeResult::not_yet({});
@@ -296,42 +305,39 @@ void Executor::drain_output() const {
 void Executor::fail_exited(int code, Clock::time_point started) {
   kill_quietly();  // descendants may still run (and hold the output open)
   drain_output();
-  std::string message = "\"" + command().str() + "\" " + describe_returncode(code) + " after " +
-                        detail::format_duration(since(started)) +
-                        ", before it was ready (waiting for " + waiting_for() + ")";
-  if (!last_.detail.empty()) message += "; last check: " + last_.detail;
-  message += code == 0 ? ". It exited 0, but what the probe watches can no longer appear."
-                       : ". Its output below usually says why; try running the command by hand.";
-  throw ProcessExitedWithError(command().str(), code, with_tail(message, output_tail(20, 4096)));
+  std::string cause = describe_returncode(code) + " after " +
+                      detail::format_duration(since(started)) +
+                      ", before it was ready (waiting for " + waiting_for() + ")";
+  if (!last_.detail.empty()) cause += "; last check: " + last_.detail;
+  cause += code == 0 ? ". It exited 0, but what the probe watches can no longer appear."
+                     : ". Its output below usually says why; try running the command by hand.";
+  fail_with_tail<ProcessExitedWithError>(*this, cause, code);
 }
 
 void Executor::fail_never(Clock::time_point started) {
   kill_quietly();
   drain_output();
-  std::string message = "\"" + command().str() + "\" can never become ready: waiting for " +
-                        waiting_for() + ", " + last_.detail + " (after " +
-                        detail::format_duration(since(started)) +
-                        "). The process was killed; check how it is configured to report "
-                        "readiness.";
-  throw ExecutorError(command().str(), with_tail(message, output_tail(20, 4096)));
+  fail_with_tail<ExecutorError>(*this, "can never become ready: waiting for " + waiting_for() +
+                                           ", " + last_.detail + " (after " +
+                                           detail::format_duration(since(started)) +
+                                           "). The process was killed; check how it is "
+                                           "configured to report readiness.");
 }
 
 void Executor::fail_timeout() {
   const bool had_exited = exited();
   kill_quietly();
   drain_output();
-  std::string message = "\"" + command().str() + "\" was not ready within " +
-                        detail::format_duration(options().timeout) + ": waiting for " +
-                        waiting_for();
-  message += last_.detail.empty()
-                 ? std::string(", never checked")
-                 : "; last of " + std::to_string(checks_) + " checks: " + last_.detail;
-  if (had_exited) message += ". The process exited 0 early (daemonized?) and nothing became ready";
-  message +=
+  std::string cause = "was not ready within " + detail::format_duration(options().timeout) +
+                      ": waiting for " + waiting_for();
+  cause += last_.detail.empty()
+               ? std::string(", never checked")
+               : "; last of " + std::to_string(checks_) + " checks: " + last_.detail;
+  if (had_exited) cause += ". The process exited 0 early (daemonized?) and nothing became ready";
+  cause +=
       ". The process was killed. If it is just slow, raise Options::timeout; otherwise "
       "its output below should say what it waits for.";
-  throw TimeoutExpired(command().str(), options().timeout,
-                       with_tail(message, output_tail(20, 4096)));
+  fail_with_tail<TimeoutExpired>(*this, cause, options().timeout);
 }
 
 }  // namespace mirakuru

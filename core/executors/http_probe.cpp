@@ -10,6 +10,7 @@
 
 #include "executors/backoff.hpp"
 #include "executors/line_regex.hpp"
+#include "executors/messages.hpp"
 #include "executors/tcp_connect.hpp"
 #include "executors/url.hpp"
 #include "mirakuru/probe.hpp"
@@ -153,7 +154,7 @@ class HttpProbe final : public Probe {
       }
       return ProbeResult::not_yet(check_.method + " " + url_ +
                                   " failed: " + httplib::to_string(result.error()) +
-                                  " error (after " + std::to_string(left.count()) + " ms at most)");
+                                  " error (after " + detail::format_duration(left) + " at most)");
     }
     std::string code = std::to_string(result->status);
     if (status_.search(code)) return ProbeResult::ready("HTTP " + code);

@@ -15,8 +15,8 @@ void validate_retry_options(const Options& options) {
   if (options.retry_delay < std::chrono::milliseconds::zero() ||
       options.retry_delay > kMaxRetryDelay) {
     throw std::invalid_argument(
-        "mirakuru::Options::retry_delay: " + std::to_string(options.retry_delay.count()) +
-        " ms is out of range (0 to 1 h)");
+        "mirakuru::Options::retry_delay: " + format_duration(options.retry_delay) +
+        " is out of range (0 to 1 h)");
   }
 }
 
@@ -89,38 +89,49 @@ void Attempts::rethrow_last() const {
     list += "\n  attempt " + std::to_string(k + 1) + (e.where.empty() ? "" : " " + e.where) + ": " +
             e.kind + " after " + format_duration(e.took) + " - " + e.what;
   }
-  rethrow_rewritten(last, [&](const std::string& what) {
-    return list + "\nthe last attempt's error in full:\n" + what;
-  });
+  rethrow_rewritten(
+      last,
+      [&](const std::string& what) {
+        return list + "\nthe last attempt's error in full:\n" + what;
+      },
+      [&](ErrorDetails& details) { details.cause = list; });  // the tail: the last attempt's
 }
 
 void rethrow_rewritten(const std::exception_ptr& error,
-                       const std::function<std::string(const std::string&)>& rewrite) {
+                       const std::function<std::string(const std::string&)>& rewrite,
+                       const std::function<void(ErrorDetails&)>& edit) {
+  auto details = [&](ErrorDetails d) {
+    if (edit) edit(d);
+    return d;
+  };
   // The most derived types first: callers catch what the executor itself would have thrown.
   try {
     std::rethrow_exception(error);
   } catch (const TimeoutExpired& e) {
-    throw TimeoutExpired(e.command(), e.timeout(), rewrite(e.what()));
+    throw TimeoutExpired(e.command(), e.timeout(), rewrite(e.what()), details(e.details()));
   } catch (const AlreadyRunning& e) {
-    throw AlreadyRunning(e.command(), rewrite(e.what()));
+    throw AlreadyRunning(e.command(), rewrite(e.what()), details(e.details()));
   } catch (const ProcessExitedWithError& e) {
-    throw ProcessExitedWithError(e.command(), e.exit_code(), rewrite(e.what()));
+    throw ProcessExitedWithError(e.command(), e.exit_code(), rewrite(e.what()),
+                                 details(e.details()));
   } catch (const ProcessFinishedWithError& e) {
-    throw ProcessFinishedWithError(e.command(), e.exit_code(), rewrite(e.what()));
+    throw ProcessFinishedWithError(e.command(), e.exit_code(), rewrite(e.what()),
+                                   details(e.details()));
   } catch (const SpawnError& e) {
-    throw SpawnError(e.command(), e.errno_value(), e.stage(), rewrite(e.what()));
+    throw SpawnError(e.command(), e.errno_value(), e.stage(), rewrite(e.what()),
+                     details(e.details()));
   } catch (const ConfigError& e) {
-    throw ConfigError(e.json_path(), rewrite(e.what()));
+    throw ConfigError(e.json_path(), rewrite(e.what()), details(e.details()));
   } catch (const StartInterrupted& e) {
-    throw StartInterrupted(e.command(), rewrite(e.what()));
+    throw StartInterrupted(e.command(), rewrite(e.what()), details(e.details()));
   } catch (const ExecutorError& e) {
-    throw ExecutorError(e.command(), rewrite(e.what()));
+    throw ExecutorError(e.command(), rewrite(e.what()), details(e.details()));
   } catch (const std::logic_error& e) {
     throw std::logic_error(rewrite(e.what()));
   } catch (const std::exception& e) {
-    throw ExecutorError({}, rewrite(e.what()));
+    throw ExecutorError({}, rewrite(e.what()), details({{}, e.what(), {}}));
   } catch (...) {
-    throw ExecutorError({}, rewrite("unknown exception"));
+    throw ExecutorError({}, rewrite("unknown exception"), details({{}, "unknown exception", {}}));
   }
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "mirakuru/errors.hpp"
 #include "mirakuru/options.hpp"
 
 namespace mirakuru::detail {
@@ -51,9 +52,11 @@ class Attempts {
 };
 
 // Rethrows `error` as the same type (TimeoutExpired, AlreadyRunning, ProcessExitedWithError,
-// ProcessFinishedWithError, SpawnError, ConfigError, StartInterrupted, ExecutorError, std::logic_error; anything
-// else as ExecutorError) with `rewrite(what())` as its message.
+// ProcessFinishedWithError, SpawnError, ConfigError, StartInterrupted, ExecutorError,
+// std::logic_error; anything else as ExecutorError) with `rewrite(what())` as its message and its
+// ErrorDetails passed through `edit` (when given).
 [[noreturn]] void rethrow_rewritten(const std::exception_ptr& error,
-                                    const std::function<std::string(const std::string&)>& rewrite);
+                                    const std::function<std::string(const std::string&)>& rewrite,
+                                    const std::function<void(ErrorDetails&)>& edit = {});
 
 }  // namespace mirakuru::detail

@@ -134,10 +134,10 @@ bool SimpleExecutor::start_interrupted() const {
 
 void SimpleExecutor::fail_interrupted(std::chrono::milliseconds waited) {
   kill_quietly();
-  throw StartInterrupted(command_.str(), "start() of '" + command_.str() +
-                                             "' was interrupted (interrupt_start()) after " +
-                                             detail::format_duration(waited) +
-                                             "; what it had started was killed");
+  const std::string cause = "was interrupted (interrupt_start()) after " +
+                            detail::format_duration(waited) + "; what it had started was killed";
+  throw StartInterrupted(command_.str(), "start() of '" + command_.str() + "' " + cause,
+                         ErrorDetails{{}, cause, {}});
 }
 
 SimpleExecutor& SimpleExecutor::start() {
@@ -154,13 +154,17 @@ SimpleExecutor& SimpleExecutor::start() {
                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (log_fd < 0) {
       const int error = errno;
+      const std::string why =
+          std::generic_category().message(error) +
+          (error == ELOOP ? ". It is a symbolic link, which a log file must not be: "
+                            "remove it or choose another path."
+                          : ". Check that its directory exists and is writable.");
       throw SpawnError(
           command_.str(), error, "open log_file",
           "cannot open log file '" + options_.log_file.string() + "' for '" + command_.str() +
-              "': " + std::generic_category().message(error) +
-              (error == ELOOP ? ". It is a symbolic link, which a log file must not be: "
-                                "remove it or choose another path."
-                              : ". Check that its directory exists and is writable."));
+              "': " + why,
+          ErrorDetails{
+              {}, "cannot open log file '" + options_.log_file.string() + "': " + why, {}});
     }
   }
   // Every run's lines are counted (and matched for wait_for_output()) from its first byte.
@@ -179,8 +183,10 @@ SimpleExecutor& SimpleExecutor::start() {
   detail::SpawnFailure failure;
   const auto started_at = Clock::now();
   if (!detail::spawn(request, spawned, failure)) {
+    const std::string cause = detail::describe_spawn_failure(request, failure);
     throw SpawnError(command_.str(), failure.error, detail::stage_name(failure.stage),
-                     detail::describe_spawn_failure(command_.str(), request, failure));
+                     "cannot start '" + command_.str() + "': " + cause,
+                     ErrorDetails{{}, cause, {}});
   }
   const pid_t leader = spawned.guardian.leader();
   span.arg("pid", leader);
@@ -242,14 +248,14 @@ void SimpleExecutor::stop_impl(int sig, std::optional<int> expected, bool throw_
   const int rc = state.returncode;
   const int accepted = expected ? *expected : -sig;
   if (rc != 0 && rc != accepted) {
+    const std::string cause = describe_returncode(rc) + " (expected: exited with code 0, or " +
+                              describe_returncode(accepted) +
+                              "; set expected_returncode if this is normal for the program)";
+    std::string tail = output_tail();
     throw ProcessFinishedWithError(
         command_.str(), rc,
-        "'" + command_.str() + "' " + describe_returncode(rc) +
-            " (expected: exited with code 0, or " + describe_returncode(accepted) +
-            "; set expected_returncode if this is normal for the program)" + [&] {
-              std::string t = output_tail();
-              return t.empty() ? std::string() : "\n" + t;
-            }());
+        "'" + command_.str() + "' " + cause + (tail.empty() ? std::string() : "\n" + tail),
+        ErrorDetails{{}, cause, tail});
   }
 }
 

@@ -36,11 +36,12 @@ User lookup_user(const std::string& command, const std::string& name) {
     buffer.resize(buffer.size() * 2);
   }
   if (found == nullptr) {
+    const std::string why = "no such user on this machine (" +
+                            std::generic_category().message(error ? error : ENOENT) +
+                            "). Create it (useradd) or remove the `user` option.";
     throw SpawnError(command, error ? error : ENOENT, "getpwnam",
-                     "cannot run '" + command + "' as user '" + name +
-                         "': no such user on this machine (" +
-                         std::generic_category().message(error ? error : ENOENT) +
-                         "). Create it (useradd) or remove the `user` option.");
+                     "cannot run '" + command + "' as user '" + name + "': " + why,
+                     ErrorDetails{{}, "cannot run as user '" + name + "': " + why, {}});
   }
   User user{entry.pw_uid, entry.pw_gid, entry.pw_dir ? entry.pw_dir : "/", {}};
   int count = 32;
@@ -125,12 +126,12 @@ SpawnRequest make_spawn_request(const Command& command, const Options& options) 
     User user = lookup_user(shown, options.user);
     if (user.uid != ::geteuid()) {
       if (::geteuid() != 0) {
+        const std::string why =
+            "only a runner started as root can switch users (this one runs as uid " +
+            std::to_string(::geteuid()) + "). Run the tests as root, or drop the `user` option.";
         throw SpawnError(shown, EPERM, "setuid",
-                         "cannot run '" + shown + "' as user '" + options.user +
-                             "': only a runner started as root can switch users (this one runs "
-                             "as uid " +
-                             std::to_string(::geteuid()) +
-                             "). Run the tests as root, or drop the `user` option.");
+                         "cannot run '" + shown + "' as user '" + options.user + "': " + why,
+                         ErrorDetails{{}, "cannot run as user '" + options.user + "': " + why, {}});
       }
       request.switch_user = true;
       request.uid = user.uid;

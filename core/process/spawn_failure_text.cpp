@@ -73,8 +73,7 @@ std::string exec_hint(const SpawnRequest& request, int error) {
 
 }  // namespace
 
-std::string describe_spawn_failure(const std::string& shown, const SpawnRequest& request,
-                                   const SpawnFailure& failure) {
+std::string describe_spawn_failure(const SpawnRequest& request, const SpawnFailure& failure) {
   const std::string stage = stage_name(failure.stage);
   std::string hint;
   if (failure.stage == SpawnStage::kChdir) {
@@ -84,8 +83,7 @@ std::string describe_spawn_failure(const std::string& shown, const SpawnRequest&
   } else {
     hint = "see errno above";
   }
-  return "cannot start '" + shown + "': " + stage +
-         " failed: " + std::generic_category().message(failure.error) + " (errno " +
+  return stage + " failed: " + std::generic_category().message(failure.error) + " (errno " +
          std::to_string(failure.error) + "); " + hint;
 }
 

@@ -7,10 +7,9 @@
 
 namespace mirakuru::detail {
 
-// "cannot start 'CMD': STAGE failed: MESSAGE (errno N); WHAT TO DO". `shown` is the command as
-// users wrote it. Looks at the file system (which PATH entry exists, a #! line), never throws
-// for what it cannot read.
-std::string describe_spawn_failure(const std::string& shown, const SpawnRequest& request,
-                                   const SpawnFailure& failure);
+// "STAGE failed: MESSAGE (errno N); WHAT TO DO" (SpawnError's cause; what() puts
+// "cannot start 'CMD': " in front). Looks at the file system (which PATH entry exists, a #!
+// line), never throws for what it cannot read.
+std::string describe_spawn_failure(const SpawnRequest& request, const SpawnFailure& failure);
 
 }  // namespace mirakuru::detail

@@ -38,10 +38,11 @@ bool lost_its_port(const std::exception_ptr& error) {
   } catch (const AlreadyRunning&) {
     return true;
   } catch (const ProcessExitedWithError& e) {
-    // what() carries the service's output: matched with the output engine (RE2, linear time).
+    // What the service printed, not the library's words about it: matched with the output
+    // engine (RE2, linear time), as any service output.
     static const detail::LineRegex in_use("(?i)address already in use|eaddrinuse|port is already",
                                           "port-in-use");
-    return in_use.search(e.what());
+    return in_use.search(e.output_tail());
   } catch (...) {
     return false;
   }

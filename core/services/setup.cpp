@@ -1,5 +1,6 @@
 #include <string>
 
+#include "executors/messages.hpp"
 #include "mirakuru/errors.hpp"
 #include "process/timeline.hpp"
 #include "services/service_set_impl.hpp"
@@ -8,12 +9,14 @@ namespace mirakuru::detail {
 
 namespace {
 
-std::string with_tail(std::string message, const std::string& tail) {
-  if (!tail.empty()) {
-    message += '\n';
-    message += tail;
-  }
-  return message;
+// A failed setup command's error: what() is "setup command K/N `COMMAND` " + what went wrong,
+// then the output tail; the cause leaves the command out.
+template <typename Error, typename... Args>
+[[noreturn]] void fail(const Command& command, const std::string& step, const std::string& what,
+                       const std::string& tail, Args... args) {
+  std::string message = step + " `" + command.str() + "` " + what;
+  if (!tail.empty()) message += "\n" + tail;
+  throw Error(command.str(), args..., message, ErrorDetails{{}, step + " " + what, tail});
 }
 
 }  // namespace
@@ -22,8 +25,7 @@ void run_setup(const ResolvedService& service) {
   const std::size_t total = service.setup.size();
   for (std::size_t k = 0; k < total; ++k) {
     const Command& command = service.setup[k];
-    const std::string label = "setup command " + std::to_string(k + 1) + "/" +
-                              std::to_string(total) + " `" + command.str() + "`";
+    const std::string step = "setup command " + std::to_string(k + 1) + "/" + std::to_string(total);
     timeline::Span span(command.argv, command.line, "setup");
     span.arg("command", command.str());
     SimpleExecutor process(command, service.options);
@@ -32,22 +34,16 @@ void run_setup(const ResolvedService& service) {
     const std::optional<int> code = process.wait(timeout);
     if (!code) {
       process.kill();
-      throw TimeoutExpired(
-          command.str(), timeout,
-          with_tail(label + " did not finish within " + std::to_string(timeout.count()) +
-                        " ms (the service's \"timeout\")",
-                    process.output_tail()));
+      fail<TimeoutExpired>(
+          command, step,
+          "did not finish within " + format_duration(timeout) + " (the service's \"timeout\")",
+          process.output_tail(), timeout);
     }
     span.arg("returncode", *code);
     if (*code != 0) {
-      const std::string how = *code < 0 ? "was killed by signal " + std::to_string(-*code)
-                                        : "exited with code " + std::to_string(*code);
-      std::string message = label;
-      message += ' ';
-      message += how;
-      message += " (setup commands must exit 0)";
-      throw ProcessExitedWithError(command.str(), *code,
-                                   with_tail(std::move(message), process.output_tail()));
+      fail<ProcessExitedWithError>(command, step,
+                                   describe_returncode(*code) + " (setup commands must exit 0)",
+                                   process.output_tail(), *code);
     }
   }
 }

@@ -10,6 +10,7 @@
 #include "mirakuru/output_wait.hpp"
 #include "mirakuru/ports.hpp"
 #include "mirakuru/probe.hpp"
+#include "mirakuru/probe_factories.hpp"
 #include "mirakuru/service_description.hpp"
 #include "mirakuru/service_set.hpp"
 #include "mirakuru/simple_executor.hpp"

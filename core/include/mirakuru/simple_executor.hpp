@@ -15,13 +15,23 @@
 //   newest Options::output_limit bytes per stream (and into Options::log_file in full).
 // - Exec failures are thrown by start() itself, at once, as SpawnError with errno.
 //
-// Threads: different executors may be used from different threads at once. The observers
-// (running, pid, returncode, output, err_output, output_tail) may be called from any thread at
-// any time, also while another thread runs start(), stop() or kill() on the same executor:
-// they read a consistent snapshot of one run (the one before or the one after a start(), never
-// freed memory), and pid() changes only inside start()/stop()/kill(). The mutating calls
-// (start, stop, kill, signal, wait, stopped, move) on one executor must be serialized by the
-// caller.
+// Threads: different executors may be used from different threads at once. On one executor:
+// - The mutating calls (start, stop, kill, signal, wait, stopped, move, destruction) must be
+//   serialized by the caller: one at a time, from one thread at a time. interrupt_start() is
+//   the exception: any thread, any time.
+// - The observers (running, pid, returncode, output, err_output, output_tail, output_mark,
+//   wait_for_output, command, options) may be called from other threads while the owning thread
+//   runs start(), stop(), kill(), signal() or wait() — not during a move or the destructor. Each
+//   call is safe on its own and answers for one run (the one before or the one after a start(),
+//   never freed memory), but only for its moment: stop() and kill() write the state that pid()
+//   and running() read while they work. pid() turns -1 once stop()/kill() reaped the process,
+//   before they return, and running() turns false as soon as it exited, so two observer calls
+//   may disagree, and a pid() read on another thread during a stop() or kill() may name a
+//   process already reaped, its number free for reuse. Only the thread that makes the mutating
+//   calls may pass pid() to ::kill(); other threads ask it to (or it calls signal()).
+//   Outside start()/stop()/kill() pid() does not change: a process that exits by itself turns
+//   running() false but keeps its pid(), whose number stays reserved (the guardian reaps it
+//   only in stop()/kill()) — never -1 in the background.
 //
 // Forks: a forked copy of the runner (a GoogleTest death test, user code) never stops or kills
 // the parent's processes — not from stop()/kill(), not from destructors.

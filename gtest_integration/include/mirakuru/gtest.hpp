@@ -70,21 +70,19 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
-#include <type_traits>
 #include <typeinfo>
-#include <utility>
 
+// The full nlohmann::json, not json_fwd.hpp, on purpose: the fixtures take a nlohmann::json, and
+// tests written against this header build it with nlohmann::json::parse() without including
+// the library themselves (the README's example does). Only this header includes it; the core's
+// headers use json_fwd.hpp.
+#include <nlohmann/json.hpp>
+
+#include "mirakuru/internal/suite_services.hpp"  // not API: what the SuiteServices template needs
 #include "mirakuru/service_set.hpp"
 
 namespace mirakuru::gtest {
-
-namespace detail {
-// Not API: the state shared by the three scopes (how to build the set, the running set, the
-// published endpoints, the last error). Defined in gtest_integration/.
-class Scope;
-}  // namespace detail
 
 // A global environment owning one ServiceSet for the whole run. Register it with
 // ::testing::AddGlobalTestEnvironment (which takes ownership); several may be registered and
@@ -156,34 +154,6 @@ class ServiceTest : public ::testing::Test {
  private:
   std::unique_ptr<detail::Scope> scope_;
 };
-
-namespace detail {
-// Not API: the non-template half of SuiteServices. `key` identifies the suite's state.
-using SetFactory = ServiceSet (*)();
-struct SuiteHooks {
-  static Scope& scope(const char* key, SetFactory factory);
-  static void set_up(Scope& scope);
-  static void tear_down(Scope& scope);
-  static void fail_if_not_started(Scope& scope);
-  static ServiceSet& services(Scope& scope);
-};
-template <typename Config>
-ServiceSet make_set(Config&& config) {
-  using T = std::decay_t<Config>;
-  if constexpr (std::is_same_v<T, ServiceSet>) {
-    return std::forward<Config>(config);
-  } else if constexpr (std::is_same_v<T, nlohmann::json>) {
-    return ServiceSet::from_json(config);
-  } else if constexpr (std::is_same_v<T, SetDescription>) {
-    return ServiceSet::from_description(config);
-  } else {
-    static_assert(std::is_constructible_v<std::filesystem::path, Config>,
-                  "ServicesConfig() must return a file path, a nlohmann::json, a "
-                  "mirakuru::SetDescription or a ServiceSet");
-    return ServiceSet::from_file(std::filesystem::path(std::forward<Config>(config)));
-  }
-}
-}  // namespace detail
 
 // A fixture whose services start once per test suite (SetUpTestSuite) and stop after its last
 // test (TearDownTestSuite). `Derived` provides
