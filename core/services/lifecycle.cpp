@@ -58,7 +58,7 @@ class Starter {
     timeline::TrackScope track("set");
     timeline::Span span("set", "start");
     for (std::size_t i = 0; i < n_; ++i) {
-      if (!impl_.resolved[i].executor->running()) continue;
+      if (!impl_.services[i].resolved.executor->running()) continue;
       phase_[i] = Phase::Started;
       timings_[i].began = timings_[i].ready = std::chrono::steady_clock::now();
     }
@@ -108,7 +108,7 @@ class Starter {
     std::exception_ptr error;
     try {
       prepare(i);
-      run_setup(impl_.resolved[i]);
+      run_setup(impl_.services[i].resolved);
       start_executor(i);
     } catch (...) {
       error = std::current_exception();
@@ -133,7 +133,7 @@ class Starter {
     // The termination handler may have stopped everything already: nothing new starts then.
     if (cleanups_frozen()) throw std::runtime_error("not started: the runner is being interrupted");
     try {
-      make_private_directories(impl_.resolved[i].options.log_file.parent_path());
+      make_private_directories(impl_.services[i].resolved.options.log_file.parent_path());
     } catch (const std::system_error&) {
       // Opening the log file then says what is wrong, with the path.
     }
@@ -151,8 +151,8 @@ class Starter {
       std::string where;
       {
         std::lock_guard lock(impl_.mutex);
-        executor = impl_.resolved[i].executor.get();
-        const auto& port = impl_.endpoints[i].port;
+        executor = impl_.services[i].resolved.executor.get();
+        const auto& port = impl_.services[i].endpoint.port;
         if (auto_ports && port) where = "on port " + std::to_string(*port);
       }
       const auto began = std::chrono::steady_clock::now();
@@ -194,23 +194,23 @@ class Starter {
     if (abort_) return false;
     std::vector<std::size_t> users;
     for (std::size_t j = 0; j < n_; ++j) {
-      if (j == i || !impl_.resolved[j].referenced.count(i)) continue;
+      if (j == i || !impl_.services[j].resolved.referenced.count(i)) continue;
       if (phase_[j] != Phase::Pending) return false;
       users.push_back(j);
     }
     std::lock_guard endpoints_lock(impl_.mutex);
-    const auto old_port = impl_.endpoints[i].port;
+    const auto old_port = impl_.services[i].endpoint.port;
     reassign_auto_ports(impl_, i, users);
     logger()->warn("service '{}': moving from port {} to {}", impl_.spec.services[i].name,
                    old_port ? *old_port : 0,
-                   impl_.endpoints[i].port ? *impl_.endpoints[i].port : 0);
+                   impl_.services[i].endpoint.port ? *impl_.services[i].endpoint.port : 0);
     return true;
   }
 
   void kill_in_flight() {
     std::lock_guard lock(impl_.mutex);  // retry_on_new_port() may replace an executor
     for (std::size_t i = 0; i < n_; ++i) {
-      if (phase_[i] == Phase::Starting) impl_.resolved[i].executor->interrupt_start();
+      if (phase_[i] == Phase::Starting) impl_.services[i].resolved.executor->interrupt_start();
     }
   }
 
@@ -231,8 +231,8 @@ class Starter {
 // The services with "health", checked from now on.
 void start_health_checks(ServiceSet::Impl& impl) {
   std::vector<HealthMonitor::Target> targets;
-  for (std::size_t i = 0; i < impl.resolved.size(); ++i) {
-    const ResolvedService& service = impl.resolved[i];
+  for (std::size_t i = 0; i < impl.services.size(); ++i) {
+    const ResolvedService& service = impl.services[i].resolved;
     if (!service.health) continue;
     const HealthSpec& spec = impl.spec.services[i].health;
     targets.push_back({impl.spec.services[i].name, service.health.get(), service.executor.get(),
@@ -243,11 +243,11 @@ void start_health_checks(ServiceSet::Impl& impl) {
 
 void start_services(ServiceSet::Impl& impl) {
   if (impl.attached) return;
-  impl.health.stop();                             // a port retry may rebuild what the checks use
-  impl.failed.assign(impl.failed.size(), false);  // a new attempt: clean up after it again
+  impl.health.stop();  // a port retry may rebuild what the checks use
+  for (auto& service : impl.services) service.failed = false;  // a new attempt: clean up again
   auto [failed, error] = Starter(impl).run();
   if (!error) return start_health_checks(impl);
-  impl.failed[failed] = true;
+  impl.services[failed].failed = true;
   // Siblings interrupted while starting may have just become ready: their stop() then reports
   // the SIGKILL, which is not a failure of theirs.
   stop_services(impl, /*rethrow=*/false, /*mark_failures=*/false);
@@ -265,9 +265,13 @@ void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
     HealthMonitor& health;
     ~JoinChecks() { health.stop(); }
   } join_checks{impl.health};
-  const std::size_t n = impl.resolved.size();
+  const std::size_t n = impl.services.size();
   std::vector<bool> to_stop(n);
-  for (std::size_t i = 0; i < n; ++i) to_stop[i] = impl.resolved[i].executor->pid() != -1;
+  for (std::size_t i = 0; i < n; ++i) {
+    // A set whose construction failed half-way has services without an executor.
+    const auto& executor = impl.services[i].resolved.executor;
+    to_stop[i] = executor && executor->pid() != -1;
+  }
   if (std::none_of(to_stop.begin(), to_stop.end(), [](bool b) { return b; })) return;
   timeline::Span span("set", "stop");
 
@@ -286,7 +290,7 @@ void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
     }
     timeline::TrackScope track(impl.spec.services[i].name);
     try {
-      impl.resolved[i].executor->stop();
+      impl.services[i].resolved.executor->stop();
     } catch (...) {
       errors[i] = std::current_exception();
     }
@@ -304,7 +308,7 @@ void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
   for (std::size_t k = n; k-- > 0;) {  // reverse start order: the first service stopped
     const std::size_t i = impl.graph.order[k];
     if (errors[i] && first_error == n) first_error = i;
-    if (errors[i] && mark_failures) impl.failed[i] = true;
+    if (errors[i] && mark_failures) impl.services[i].failed = true;
   }
   if (first_error == n) return;
   const std::string& name = impl.spec.services[first_error].name;
@@ -329,7 +333,8 @@ ServiceSet::Impl::~Impl() {                     // NOLINT(bugprone-exception-esc
     detail::logger()->error("stopping the service set: {}", e.what());
   }
   health.stop();
-  resolved.clear();  // executors kill whatever is left before the directories go
+  // The executors kill whatever is left before the directories go.
+  for (auto& service : services) service.resolved = {};
   detail::release_tmpdirs(*this);
 }
 

@@ -19,13 +19,18 @@ std::string endpoint_url(const ServiceEndpoint& endpoint) {
          std::to_string(*endpoint.port);
 }
 
+VariableScope::VariableScope(const SetSpec& set, EndpointOf endpoint_of, std::size_t self)
+    : set_(set), endpoint_of_(std::move(endpoint_of)), self_(self) {}
+
 VariableScope::VariableScope(const SetSpec& set, const std::vector<ServiceEndpoint>& endpoints,
                              std::size_t self)
-    : set_(set), endpoints_(endpoints), self_(self) {}
+    : VariableScope(
+          set, [&endpoints](std::size_t i) -> const ServiceEndpoint& { return endpoints[i]; },
+          self) {}
 
 std::vector<std::string> VariableScope::known_names() const {
   std::vector<std::string> names{"port", "host", "url", "tmpdir", "config_dir", "log_file", "name"};
-  for (const auto& [p, _] : endpoints_[self_].ports) names.push_back("ports." + p);
+  for (const auto& [p, _] : endpoint_of_(self_).ports) names.push_back("ports." + p);
   for (const auto& [v, _] : set_.vars) names.push_back("vars." + v);
   for (std::size_t i = 0; i < set_.services.size(); ++i) {
     const std::string prefix = "services." + set_.services[i].name + ".";
@@ -33,7 +38,7 @@ std::vector<std::string> VariableScope::known_names() const {
       names.push_back(prefix);
       names.back() += field;
     }
-    for (const auto& [p, _] : endpoints_[i].ports) {
+    for (const auto& [p, _] : endpoint_of_(i).ports) {
       names.push_back(prefix);
       names.back() += "ports.";
       names.back() += p;
@@ -69,7 +74,7 @@ std::string field_of(const ServiceEndpoint& e, const std::string& field, const s
 std::string VariableScope::resolve(const std::string& name, const std::string& path) {
   const ServiceSpec& self = set_.services[self_];
   bool known = false;
-  std::string value = field_of(endpoints_[self_], name, self.name, name, path, &known);
+  std::string value = field_of(endpoint_of_(self_), name, self.name, name, path, &known);
   if (known) return value;
   if (name == "config_dir") return set_.config_dir.string();
   if (name == "name") return self.name;
@@ -99,7 +104,8 @@ std::string VariableScope::resolve_service_field(const std::string& name, const 
   for (std::size_t i = 0; i < set_.services.size(); ++i) {
     if (set_.services[i].name != service || dot == std::string::npos) continue;
     bool known = false;
-    std::string value = field_of(endpoints_[i], rest.substr(dot + 1), service, name, path, &known);
+    std::string value =
+        field_of(endpoint_of_(i), rest.substr(dot + 1), service, name, path, &known);
     if (known) {
       if (i != self_) referenced_.insert(i);
       return value;
@@ -133,11 +139,11 @@ namespace {
 
 class Resolution {
  public:
-  Resolution(const SetSpec& set, const std::vector<ServiceEndpoint>& endpoints, std::size_t self)
+  Resolution(const SetSpec& set, const EndpointOf& endpoint_of, std::size_t self)
       : set_(set),
         spec_(set.services[self]),
-        endpoint_(endpoints[self]),
-        scope_(set, endpoints, self) {}
+        endpoint_(endpoint_of(self)),
+        scope_(set, endpoint_of, self) {}
 
   std::string text(const Text& t) {
     return expand(t.value, t.path, [&](const std::string& n) { return scope_.resolve(n, t.path); });
@@ -344,9 +350,9 @@ class Resolution {
 
 }  // namespace
 
-ResolvedService resolve_service(const SetSpec& set, const std::vector<ServiceEndpoint>& endpoints,
+ResolvedService resolve_service(const SetSpec& set, const EndpointOf& endpoint_of,
                                 std::size_t self) {
-  Resolution r(set, endpoints, self);
+  Resolution r(set, endpoint_of, self);
   const ServiceSpec& spec = set.services[self];
   ResolvedService out;
   out.options = r.options();

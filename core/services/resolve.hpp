@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,9 +30,14 @@ struct ServiceEndpoint {
 // "http://HOST:PORT" (IPv6 hosts in brackets); "" without a port.
 std::string endpoint_url(const ServiceEndpoint& endpoint);
 
-// Resolves the variables of service `self` (an index into set.services and endpoints).
+// Service i's endpoint (i: an index into SetSpec::services), wherever the set keeps them.
+using EndpointOf = std::function<const ServiceEndpoint&(std::size_t)>;
+
+// Resolves the variables of service `self` (an index into set.services).
 class VariableScope {
  public:
+  VariableScope(const SetSpec& set, EndpointOf endpoint_of, std::size_t self);
+  // `endpoints` by index, outliving the scope.
   VariableScope(const SetSpec& set, const std::vector<ServiceEndpoint>& endpoints,
                 std::size_t self);
 
@@ -48,7 +54,7 @@ class VariableScope {
   std::vector<std::string> known_names() const;
 
   const SetSpec& set_;
-  const std::vector<ServiceEndpoint>& endpoints_;
+  EndpointOf endpoint_of_;
   std::size_t self_;
   std::set<std::size_t> referenced_;
   std::vector<std::string> var_stack_;  // vars being expanded: catches vars that refer in a loop
@@ -65,7 +71,7 @@ struct ResolvedService {
 };
 
 // Throws ConfigError naming the JSON path of whatever cannot be resolved or is invalid.
-ResolvedService resolve_service(const SetSpec& set, const std::vector<ServiceEndpoint>& endpoints,
+ResolvedService resolve_service(const SetSpec& set, const EndpointOf& endpoint_of,
                                 std::size_t self);
 
 }  // namespace mirakuru::detail

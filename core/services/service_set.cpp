@@ -47,7 +47,7 @@ void reject_duplicate_ports(const SetSpec& spec) {
 void assign_ports(ServiceSet::Impl& impl, std::size_t i) {
   const ServiceSpec& s = impl.spec.services[i];
   std::vector<PortReservation> leases;
-  ServiceEndpoint& e = impl.endpoints[i];
+  ServiceEndpoint& e = impl.services[i].endpoint;
   auto take = [&](const PortSpec& p) {
     if (!p.automatic) return p.fixed;
     try {
@@ -59,7 +59,8 @@ void assign_ports(ServiceSet::Impl& impl, std::size_t i) {
   };
   if (s.port) e.port = take(*s.port);
   for (const auto& [name, p] : s.ports) e.ports[name] = take(p);
-  impl.leases[i] = std::move(leases);  // the old reservations (if any) are released only now
+  impl.services[i].leases =
+      std::move(leases);  // the old reservations (if any) are released only now
 }
 
 }  // namespace
@@ -76,9 +77,7 @@ std::unique_ptr<ServiceSet::Impl> build_service_set(const SetDescription& descri
   reject_duplicate_ports(impl->spec);
 
   const std::size_t n = impl->spec.services.size();
-  impl->endpoints.resize(n);
-  impl->leases.resize(n);
-  impl->failed.assign(n, false);
+  impl->services.resize(n);
   try {
     impl->keep = keep_tmpdirs_setting();
   } catch (const std::invalid_argument& e) {
@@ -90,13 +89,13 @@ std::unique_ptr<ServiceSet::Impl> build_service_set(const SetDescription& descri
   const std::filesystem::path logs = log_dir();
   for (std::size_t i = 0; i < n; ++i) {
     const ServiceSpec& s = impl->spec.services[i];
-    ServiceEndpoint& e = impl->endpoints[i];
+    ServiceEndpoint& e = impl->services[i].endpoint;
     e.host = s.host;
     e.log_file = logs / log_file_name(s.name, sequence);
     assign_ports(*impl, i);
   }
   for (std::size_t i = 0; i < n; ++i) {
-    impl->resolved.push_back(resolve_service(impl->spec, impl->endpoints, i));
+    impl->services[i].resolved = resolve_service(impl->spec, impl->endpoint_of(), i);
   }
   for (std::size_t i : impl->graph.order) impl->names.push_back(impl->spec.services[i].name);
   logger()->debug("service set with {} services in {}", n, impl->roots.front().dir.string());
@@ -106,8 +105,9 @@ std::unique_ptr<ServiceSet::Impl> build_service_set(const SetDescription& descri
 void reassign_auto_ports(ServiceSet::Impl& impl, std::size_t i,
                          const std::vector<std::size_t>& also) {
   assign_ports(impl, i);
-  impl.resolved[i] = resolve_service(impl.spec, impl.endpoints, i);
-  for (std::size_t j : also) impl.resolved[j] = resolve_service(impl.spec, impl.endpoints, j);
+  impl.services[i].resolved = resolve_service(impl.spec, impl.endpoint_of(), i);
+  for (std::size_t j : also)
+    impl.services[j].resolved = resolve_service(impl.spec, impl.endpoint_of(), j);
 }
 
 }  // namespace detail
@@ -127,7 +127,11 @@ std::size_t ServiceSet::Impl::index(const std::string& name) const {
 }
 
 const detail::ServiceEndpoint& ServiceSet::Impl::endpoint(const std::string& name) const {
-  return endpoints[index(name)];
+  return services[index(name)].endpoint;
+}
+
+detail::EndpointOf ServiceSet::Impl::endpoint_of() const {
+  return [this](std::size_t i) -> const detail::ServiceEndpoint& { return services[i].endpoint; };
 }
 
 namespace {
@@ -196,15 +200,15 @@ ServiceSet& ServiceSet::stop() {
 bool ServiceSet::running() const {
   const Impl& impl = checked(impl_);
   if (impl.attached) return true;
-  return std::all_of(impl.resolved.begin(), impl.resolved.end(),
-                     [](const detail::ResolvedService& s) { return s.executor->running(); });
+  return std::all_of(impl.services.begin(), impl.services.end(),
+                     [](const Impl::Service& s) { return s.resolved.executor->running(); });
 }
 
 bool ServiceSet::healthy(const std::string& name) const {
   const Impl& impl = checked(impl_);
   const std::size_t i = impl.index(name);
   if (impl.attached) return true;
-  return impl.resolved[i].executor->running() && impl.health.state(name).healthy;
+  return impl.services[i].resolved.executor->running() && impl.health.state(name).healthy;
 }
 
 ServiceHealth ServiceSet::health(const std::string& name) const {
@@ -257,8 +261,8 @@ ServiceSet& ServiceSet::set_tmpdir_mode(const std::string& name, std::filesystem
     throw std::invalid_argument("set_tmpdir_mode(\"" + name +
                                 "\"): the mode must be within 0700-0777 (the owner keeps rwx)");
   }
-  for (const auto& service : impl.resolved) {
-    if (service.executor->running()) {
+  for (const auto& service : impl.services) {
+    if (service.resolved.executor->running()) {
       throw std::logic_error("set_tmpdir_mode(\"" + name + "\"): stop the set first");
     }
   }
@@ -271,7 +275,7 @@ ServiceSet& ServiceSet::set_tmpdir_mode(const std::string& name, std::filesystem
 std::filesystem::path ServiceSet::log_file(const std::string& name) const {
   const Impl& impl = checked(impl_);
   if (impl.attached) return impl.endpoint(name).log_file;
-  return impl.resolved[impl.index(name)].options.log_file;
+  return impl.services[impl.index(name)].resolved.options.log_file;
 }
 
 SimpleExecutor& ServiceSet::executor(const std::string& name) {
@@ -281,7 +285,7 @@ SimpleExecutor& ServiceSet::executor(const std::string& name) {
                            "\"): this ServiceSet is attached to services another process runs");
   }
   std::lock_guard lock(impl.mutex);
-  return *impl.resolved[impl.index(name)].executor;
+  return *impl.services[impl.index(name)].resolved.executor;
 }
 
 const SimpleExecutor& ServiceSet::executor(const std::string& name) const {
@@ -325,7 +329,7 @@ ServiceSet ServiceSet::attach(const nlohmann::json& endpoints) {
       e.tmpdir = v.value("tmpdir", "");
       e.log_file = v.value("log_file", "");
       order.emplace_back(v.value("order", std::size_t{0}), item.key());
-      impl->endpoints.push_back(std::move(e));
+      impl->services.emplace_back().endpoint = std::move(e);
       impl->names.push_back(item.key());
     }
   } catch (const nlohmann::json::exception& e) {
@@ -336,13 +340,13 @@ ServiceSet ServiceSet::attach(const nlohmann::json& endpoints) {
   for (std::size_t k = 0; k < perm.size(); ++k) perm[k] = k;
   std::stable_sort(perm.begin(), perm.end(),
                    [&](std::size_t a, std::size_t b) { return order[a].first < order[b].first; });
-  std::vector<detail::ServiceEndpoint> endpoints_sorted;
+  std::vector<Impl::Service> services_sorted;
   std::vector<std::string> names_sorted;
   for (std::size_t k : perm) {
-    endpoints_sorted.push_back(impl->endpoints[k]);
+    services_sorted.push_back(std::move(impl->services[k]));
     names_sorted.push_back(impl->names[k]);
   }
-  impl->endpoints = std::move(endpoints_sorted);
+  impl->services = std::move(services_sorted);
   impl->names = std::move(names_sorted);
   return ServiceSet(std::move(impl));
 }

@@ -33,10 +33,15 @@ struct ServiceSet::Impl {
 
   detail::SetSpec spec;
   detail::DependencyGraph graph;
-  std::vector<detail::ServiceEndpoint> endpoints;            // by index in spec.services
-  std::vector<std::vector<detail::PortReservation>> leases;  // the auto ports, held
-  std::vector<detail::ResolvedService> resolved;
-  std::vector<bool> failed;  // start()/stop() failed: MIRAKURU_KEEP_TMPDIRS=failed keeps it
+  // One service of the set, by index in spec.services (attached: in the order of `names`, with
+  // the endpoint only).
+  struct Service {
+    detail::ServiceEndpoint endpoint;
+    std::vector<detail::PortReservation> leases;  // its auto ports, held
+    detail::ResolvedService resolved;
+    bool failed = false;  // start()/stop() failed: MIRAKURU_KEEP_TMPDIRS=failed keeps its tmpdir
+  };
+  std::vector<Service> services;
 
   // The directories the set created (tmpdirs.cpp): [0] the set's "mk-XXXXXX", then one per
   // service that needs its own. Each registration makes the termination handler remove it
@@ -48,8 +53,8 @@ struct ServiceSet::Impl {
   };
   std::vector<TmpRoot> roots;
   detail::KeepTmpdirs keep = detail::KeepTmpdirs::Never;
-  std::mutex mutex;  // endpoints/resolved while start() may re-port
-  // The "health" checks, running while the set is started (lifecycle.cpp). After `resolved`
+  std::mutex mutex;  // services' endpoints and resolved executors while start() may re-port
+  // The "health" checks, running while the set is started (lifecycle.cpp). After `services`
   // (whose probes and executors it uses): destroyed, hence stopped, first.
   detail::HealthMonitor health;
   // attach_running(): the lease on the keeper that runs the services (null otherwise).
@@ -57,6 +62,8 @@ struct ServiceSet::Impl {
 
   std::size_t index(const std::string& name) const;  // std::out_of_range naming the services
   const detail::ServiceEndpoint& endpoint(const std::string& name) const;
+  // Service i's endpoint, for resolve_service() (which reads the other services' too).
+  detail::EndpointOf endpoint_of() const;
 };
 
 namespace detail {
@@ -74,7 +81,7 @@ void start_services(ServiceSet::Impl& impl);
 // A service whose stop() fails keeps its tmpdir when `mark_failures`.
 void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures = true);
 
-// tmpdirs.cpp: creates every service's ${tmpdir} (impl.endpoints[i].tmpdir). Throws
+// tmpdirs.cpp: creates every service's ${tmpdir} (impl.services[i].endpoint.tmpdir). Throws
 // ConfigError (an unknown `user`) or std::system_error.
 void make_tmpdirs(ServiceSet::Impl& impl);
 // Tells the termination handler which tmpdirs the normal path would keep: those of the services

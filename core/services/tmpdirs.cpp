@@ -70,9 +70,9 @@ std::vector<std::filesystem::path> failures_in(const ServiceSet::Impl& impl,
                                                const std::filesystem::path& root) {
   std::vector<std::filesystem::path> kept;
   if (impl.keep != KeepTmpdirs::Failed) return kept;
-  for (std::size_t i = 0; i < impl.failed.size(); ++i) {
-    if (impl.failed[i] && within(impl.endpoints[i].tmpdir, root)) {
-      kept.push_back(impl.endpoints[i].tmpdir);
+  for (const auto& service : impl.services) {
+    if (service.failed && within(service.endpoint.tmpdir, root)) {
+      kept.push_back(service.endpoint.tmpdir);
     }
   }
   return kept;
@@ -85,10 +85,10 @@ void make_tmpdirs(ServiceSet::Impl& impl) {
   for (std::size_t i = 0; i < impl.spec.services.size(); ++i) {
     const ServiceSpec& s = impl.spec.services[i];
     if (own_root(s)) {
-      impl.endpoints[i].tmpdir = own_tmpdir(impl, s);
+      impl.services[i].endpoint.tmpdir = own_tmpdir(impl, s);
     } else {
-      impl.endpoints[i].tmpdir = impl.roots.front().dir / tmpdir_name(s.name, i);
-      make_directory(impl.endpoints[i].tmpdir, kPrivate);
+      impl.services[i].endpoint.tmpdir = impl.roots.front().dir / tmpdir_name(s.name, i);
+      make_directory(impl.services[i].endpoint.tmpdir, kPrivate);
     }
   }
 }
@@ -119,8 +119,8 @@ void release_tmpdirs(ServiceSet::Impl& impl) noexcept {
 }
 
 std::string tmpdir_note(const ServiceSet::Impl& impl, std::size_t i) {
-  const std::string log = "log: " + impl.resolved[i].options.log_file.string();
-  const std::string dir = impl.endpoints[i].tmpdir.string();
+  const std::string log = "log: " + impl.services[i].resolved.options.log_file.string();
+  const std::string dir = impl.services[i].endpoint.tmpdir.string();
   if (impl.keep == KeepTmpdirs::Never) {
     return "(" + log + "; tmpdir " + dir +
            " goes with the set: MIRAKURU_KEEP_TMPDIRS=failed keeps it for inspection)";
@@ -130,7 +130,7 @@ std::string tmpdir_note(const ServiceSet::Impl& impl, std::size_t i) {
 
 void move_tmpdir(ServiceSet::Impl& impl, std::size_t i, std::filesystem::perms mode) {
   ServiceSpec& s = impl.spec.services[i];
-  const std::filesystem::path old = impl.endpoints[i].tmpdir;
+  const std::filesystem::path old = impl.services[i].endpoint.tmpdir;
   s.tmpdir_mode = mode;
   if (!within(old, impl.roots.front().dir)) {  // its own already
     std::filesystem::permissions(old, mode);
@@ -138,10 +138,10 @@ void move_tmpdir(ServiceSet::Impl& impl, std::size_t i, std::filesystem::perms m
     const std::filesystem::path dir = own_tmpdir(impl, s);
     std::filesystem::rename(old, dir);  // onto the empty new directory: the files come along
     std::filesystem::permissions(dir, mode);
-    impl.endpoints[i].tmpdir = dir;
+    impl.services[i].endpoint.tmpdir = dir;
   }
-  for (std::size_t j = 0; j < impl.resolved.size(); ++j) {
-    impl.resolved[j] = resolve_service(impl.spec, impl.endpoints, j);
+  for (std::size_t j = 0; j < impl.services.size(); ++j) {
+    impl.services[j].resolved = resolve_service(impl.spec, impl.endpoint_of(), j);
   }
 }
 

@@ -3,9 +3,9 @@
 //   mirakuru::TcpExecutor redis("redis-server --port 6399", "127.0.0.1", 6399);
 //   redis.start();   // returns once 127.0.0.1:6399 accepts a connection
 //
-// Each is an Executor composed with one probe (probe.hpp: make_*_probe); all share Executor's
-// start() semantics (AlreadyRunning, ProcessExitedWithError, TimeoutExpired) and its threading
-// rules. Constructors only validate their arguments: nothing is started or connected.
+// Each is an Executor composed with one probe (probe_factories.hpp: make_*_probe); all share
+// Executor's start() semantics (AlreadyRunning, ProcessExitedWithError, TimeoutExpired) and its
+// threading rules. Constructors only validate their arguments: nothing is started or connected.
 #pragma once
 
 #include <filesystem>

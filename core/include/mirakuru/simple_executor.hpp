@@ -144,8 +144,8 @@ class SimpleExecutor {
   [[nodiscard]] ScopedStop stopped();  // stops now, starts again when the guard dies
 
   // --- what the process prints, line by line (<mirakuru/gmock.hpp> is built on these) ---
-  // Lines are cut and matched as banners are (probe.hpp): RE2, regex_search on each complete
-  // line of stdout or stderr (the last, unterminated one once the stream ended).
+  // Lines are cut and matched as banners are (make_output_probe()): RE2, regex_search on each
+  // complete line of stdout or stderr (the last, unterminated one once the stream ended).
 
   // The current position in the output (see OutputMark). Never blocks on the process.
   OutputMark output_mark() const;

@@ -11,9 +11,10 @@
 //   EXPECT_THAT(oneshot, ExitedWith(0));                // not running, exited with that code
 //   EXPECT_THAT(oneshot, ExitedWith(::testing::Ne(0))); // or any int matcher
 //
-// Lines are matched as banners are (<mirakuru/probe.hpp>): RE2 (linear time; no backreferences
-// or lookaround), regex_search on each complete line of stdout or stderr (the last, unterminated
-// one once the stream ended), long lines in overlapping 64 KiB pieces.
+// Lines are matched as banners are (make_output_probe() in <mirakuru/probe_factories.hpp>): RE2
+// (linear time; no backreferences or lookaround), regex_search on each complete line of stdout or
+// stderr (the last, unterminated one once the stream ended), long lines in overlapping 64 KiB
+// pieces.
 //
 // Failure messages say what was expected, and for the output matchers show the last lines of
 // output, how long the matcher waited and why it stopped waiting (timeout, exit, end of output).
