@@ -38,8 +38,8 @@ std::vector<std::string> KeeperLease::take_events() {
   }
   for (const auto& event : events) {
     const std::string kind = event.value("event", "");
-    if (kind == "died") {
-      out.push_back(event.value("message", "a service died") + " (" + keeper_text() + ")");
+    if (kind == "died" || kind == "unhealthy") {
+      out.push_back(event.value("message", "a service " + kind) + " (" + keeper_text() + ")");
     } else if (kind == "stopping") {
       stopping_ = true;
       out.push_back("the keeper of " + config_.string() + " (pid " + std::to_string(keeper_pid_) +

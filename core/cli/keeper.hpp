@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -60,6 +61,8 @@ class Keeper {
   bool handle(Client& client);  // false: drop the client
   void watch_services();
   void service_exited(std::size_t index);
+  // Tells the attached processes about each service that turned unhealthy since the last call.
+  void report_health();
   void broadcast(const nlohmann::json& event);
   std::size_t leases() const;
 
@@ -73,6 +76,7 @@ class Keeper {
   std::vector<std::unique_ptr<Client>> clients_;
   std::vector<Watched> watched_;
   nlohmann::json deaths_ = nlohmann::json::array();
+  std::map<std::string, std::size_t> unhealthy_reported_;  // ServiceHealth::turned_unhealthy
   double start_ms_ = 0;
   std::size_t attaches_ = 0;
   std::string exit_reason_;

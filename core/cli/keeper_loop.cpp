@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <utility>
 
 #include "cli/keeper.hpp"
 #include "mirakuru/errors.hpp"
@@ -67,6 +69,31 @@ void Keeper::service_exited(std::size_t index) {
   std::fflush(stderr);
 }
 
+void Keeper::report_health() {
+  for (const auto& name : set_->names()) {
+    const ServiceHealth health = set_->health(name);
+    std::size_t& reported = unhealthy_reported_[name];
+    if (!health.checked || health.turned_unhealthy <= reported) continue;
+    reported = health.turned_unhealthy;  // each time it turned unhealthy is told once
+    const SimpleExecutor& ex = std::as_const(*set_).executor(name);
+    if (!ex.running()) continue;  // its death is what service_exited() tells
+    std::string message =
+        "service '" + name + "' (pid " + std::to_string(ex.pid()) + ") became unhealthy: ";
+    message += health.healthy ? "its health checks (" + health.check + ") failed, then passed again"
+                              : std::to_string(health.failures_in_a_row) +
+                                    " health checks in a row failed (" + health.check + ")";
+    message += "; last check: " + health.last_result;
+    try {
+      message += "; its log: " + set_->log_file(name).string();
+    } catch (const std::exception&) {
+      // No log file.
+    }
+    broadcast({{"event", "unhealthy"}, {"service", name}, {"message", message}});
+    std::fprintf(stderr, "mirakuru keeper: %s\n", message.c_str());
+    std::fflush(stderr);
+  }
+}
+
 void Keeper::accept_clients() {
   for (;;) {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -98,6 +125,11 @@ bool Keeper::handle(Client& client) {
 void Keeper::serve() {
   watch_services();
   auto idle_since = std::chrono::steady_clock::now();
+  // The set's own thread runs the "health" checks; the loop looks at their outcome this often.
+  const auto names = set_->names();
+  const bool any_health = std::any_of(
+      names.begin(), names.end(), [this](const std::string& n) { return set_->health(n).checked; });
+  constexpr int kHealthLookMs = 50;
   while (exit_reason_.empty()) {
     std::vector<pollfd> fds;
     fds.push_back({listen_fd_, POLLIN, 0});
@@ -114,6 +146,7 @@ void Keeper::serve() {
       }
       timeout = static_cast<int>(left.count()) + 1;
     }
+    if (any_health && (timeout < 0 || timeout > kHealthLookMs)) timeout = kHealthLookMs;
     if (::poll(fds.data(), fds.size(), timeout) < 0) continue;  // EINTR
     const std::size_t leases_before = leases();
     if (fds[1].revents != 0) {
@@ -145,6 +178,7 @@ void Keeper::serve() {
     for (std::size_t i = watched_.size(); i-- > 0;) {
       if (fds[2 + i].revents != 0) service_exited(i);
     }
+    if (any_health) report_health();
     if (fds[0].revents != 0) accept_clients();
     if (leases() == 0 && leases_before != 0) idle_since = std::chrono::steady_clock::now();
   }

@@ -107,8 +107,12 @@ SimpleExecutor::StartScope::StartScope(SimpleExecutor& executor) : executor_(exe
 }
 
 SimpleExecutor::StartScope::~StartScope() {
-  std::lock_guard<std::mutex> lock(executor_.process_mutex_);
-  --executor_.start_depth_;
+  std::shared_ptr<detail::Process> process;
+  {
+    std::lock_guard<std::mutex> lock(executor_.process_mutex_);
+    if (--executor_.start_depth_ == 0) process = executor_.process_;
+  }
+  if (process) process->end_direct_reads();  // the pump alone serves the running process
 }
 
 bool SimpleExecutor::interrupt_start() noexcept {
@@ -188,6 +192,9 @@ SimpleExecutor& SimpleExecutor::start() {
   span.arg("pid", leader);
   process->guardian = std::move(spawned.guardian);
   process->open_outputs = (spawned.out_fd >= 0 ? 1 : 0) + (spawned.err_fd >= 0 ? 1 : 0);
+  // A readiness executor that watches the output reads the pipes itself while start() waits
+  // (one thread hand-off instead of two between a banner and start() returning).
+  if (output_hook_) process->enable_direct_reads(spawned.out_fd, spawned.err_fd);
   auto& pump = detail::Pump::instance();
   if (spawned.out_fd >= 0) pump.watch(spawned.out_fd, detail::Pump::Source::Out, process);
   if (spawned.err_fd >= 0) pump.watch(spawned.err_fd, detail::Pump::Source::Err, process);

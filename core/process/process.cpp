@@ -1,14 +1,19 @@
 #include "process/process.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <ctime>
 
 namespace mirakuru::detail {
 
 Process::~Process() {
   if (log_fd_ >= 0) ::close(log_fd_);
+  end_direct_reads();
 }
 
 void Process::wake() {
@@ -19,10 +24,24 @@ void Process::wake() {
 void Process::bump_locked() {
   ++events_;
   changed_.notify_all();
+  signal_direct_waiter();
+}
+
+void Process::signal_direct_waiter() {
+  // seq_cst, paired with wait_event_direct(): either the waiter sees the new event count when it
+  // looks, or this sees it waiting and wakes its poll.
+  if (!direct_waiting_.load()) return;
+  // The lock: end_direct_reads() may close the eventfd meanwhile (a write to a closed, perhaps
+  // reused, descriptor number would land elsewhere). Taken only while a direct waiter exists.
+  std::lock_guard<std::mutex> lock(event_fd_mutex_);
+  if (direct_event_fd_ < 0) return;
+  const std::uint64_t one = 1;
+  ssize_t ignored = ::write(direct_event_fd_, &one, sizeof one);  // EAGAIN: already signalled
+  (void)ignored;
 }
 
 void Process::on_output(Stream stream, const char* data, std::size_t size) {
-  if (log_fd_ >= 0) {  // only the pump thread writes, so the two streams never interleave
+  if (log_fd_ >= 0) {  // under input_mutex_: the two streams never interleave
     const char* p = data;
     std::size_t left = size;
     while (left > 0) {
@@ -47,6 +66,7 @@ void Process::on_output(Stream stream, const char* data, std::size_t size) {
     ++events_;
   }
   changed_.notify_all();
+  signal_direct_waiter();
 }
 
 void Process::call_hook(Stream stream, std::string_view bytes, bool end) {
@@ -124,11 +144,90 @@ std::uint64_t Process::events() const {
   return events_;
 }
 
-bool Process::wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) const {
+bool Process::wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) {
+  {
+    std::unique_lock<std::mutex> direct(direct_mutex_, std::try_to_lock);
+    if (direct && (direct_fds_[0] >= 0 || direct_fds_[1] >= 0)) {
+      return wait_event_direct(until, seen);
+    }
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   const bool happened = changed_.wait_until(lock, until, [&] { return events_ != seen; });
   seen = events_;
   return happened;
+}
+
+void Process::enable_direct_reads(int out_fd, int err_fd) {
+  std::lock_guard<std::mutex> lock(direct_mutex_);
+  {
+    std::lock_guard<std::mutex> event_lock(event_fd_mutex_);
+    direct_event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+  if (direct_event_fd_ < 0) return;  // no direct reads: the pump alone delivers, as always
+  const int fds[2] = {out_fd, err_fd};
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i] >= 0) direct_fds_[i] = ::fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
+  }
+}
+
+void Process::end_direct_reads() {
+  std::lock_guard<std::mutex> lock(direct_mutex_);
+  for (int& fd : direct_fds_) {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+  std::lock_guard<std::mutex> event_lock(event_fd_mutex_);
+  if (direct_event_fd_ >= 0) ::close(direct_event_fd_);
+  direct_event_fd_ = -1;
+}
+
+// Called with direct_mutex_ held.
+bool Process::wait_event_direct(std::chrono::steady_clock::time_point until, std::uint64_t& seen) {
+  direct_waiting_.store(true);
+  struct NotWaiting {
+    std::atomic<bool>& flag;
+    ~NotWaiting() { flag.store(false); }
+  } not_waiting{direct_waiting_};
+  char buffer[16 * 1024];  // banners are short: the pump takes whatever does not fit
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (events_ != seen) {
+        seen = events_;
+        return true;
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) return false;
+    pollfd fds[3] = {
+        {direct_fds_[0], POLLIN, 0}, {direct_fds_[1], POLLIN, 0}, {direct_event_fd_, POLLIN, 0}};
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(until - now);
+    timespec timeout{};
+    timeout.tv_sec = static_cast<time_t>(left.count() / 1'000'000'000);
+    timeout.tv_nsec = static_cast<long>(left.count() % 1'000'000'000);
+    const bool forever = until == std::chrono::steady_clock::time_point::max() ||
+                         left > std::chrono::hours(24 * 365);
+    if (::ppoll(fds, 3, forever ? nullptr : &timeout, nullptr) < 0 && errno != EINTR) {
+      return false;  // cannot happen with valid descriptors; the caller's loop goes on
+    }
+    if (fds[2].revents != 0) {
+      std::uint64_t count;
+      ssize_t ignored = ::read(direct_event_fd_, &count, sizeof count);
+      (void)ignored;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].revents == 0) continue;
+      std::lock_guard<std::mutex> input(input_mutex_);
+      const ssize_t got = ::read(direct_fds_[i], buffer, sizeof buffer);
+      if (got > 0) {
+        on_output(i == 0 ? Stream::Out : Stream::Err, buffer, static_cast<std::size_t>(got));
+      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+        // EOF (or a broken pipe): the pump reports it; stop polling this one.
+        ::close(direct_fds_[i]);
+        direct_fds_[i] = -1;
+      }
+    }
+  }
 }
 
 bool Process::wait_until(const std::function<bool(const Snapshot&)>& pred,

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -52,7 +53,10 @@ class Process {
   // report can first drain what the process wrote before it exited.
   int pump_fds[2] = {-1, -1};
 
-  // --- called by the pump thread ---
+  // --- called by the pump thread (and by a direct reader, see below) ---
+  // Whoever reads an output pipe holds input_mutex() from the read until on_output() returned:
+  // the bytes reach the ring, the log and the hooks in the order they left the pipe.
+  std::mutex& input_mutex() { return input_mutex_; }
   void on_output(Stream stream, const char* data, std::size_t size);
   void on_output_eof(Stream stream);
   void on_status(const GuardianMessage& message);
@@ -76,7 +80,19 @@ class Process {
                            std::uint64_t& first) const;
   std::uint64_t events() const;
   // Waits until events() != seen or `until`; updates seen. True when something happened.
-  bool wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) const;
+  // With direct reads enabled, the waiting thread reads the output pipes itself (see below).
+  bool wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen);
+
+  // Direct reads, for a start() that waits for a banner. Through the pump, a line reaches the
+  // waiter in two thread hand-offs (the pipe wakes the pump, the pump wakes the waiter); each
+  // costs tens of microseconds when the other CPU is idle (more in a VM). While enabled, the
+  // waiting thread polls the pipes as well (through duplicates of their read ends, so the pump
+  // closing its descriptors at EOF cannot hand a reused number to the waiter) and whichever
+  // thread wakes first reads and delivers, under input_mutex(): one hand-off. EOF is left to
+  // the pump. enable_direct_reads() is called once by the spawning thread before the pump sees
+  // the process; end_direct_reads() releases the duplicates (any thread; also the destructor).
+  void enable_direct_reads(int out_fd, int err_fd);
+  void end_direct_reads();
   // Counts as an event: wakes every wait_event()/wait_until() (an interrupted start()).
   void wake();
   // Waits until `pred(snapshot)` or `until`. True when pred held.
@@ -98,6 +114,8 @@ class Process {
 
  private:
   void bump_locked();
+  void signal_direct_waiter();
+  bool wait_event_direct(std::chrono::steady_clock::time_point until, std::uint64_t& seen);
   void call_hook(Stream stream, std::string_view bytes, bool end);
 
   mutable std::mutex mutex_;
@@ -119,6 +137,17 @@ class Process {
   // waiters and observers of mutex_ (start(), stop(), output()).
   std::mutex hook_mutex_;
   OutputHook hook_;
+  std::mutex input_mutex_;
+  // Direct reads: the duplicated pipes (-1: none or at EOF) and an eventfd that tells a direct
+  // waiter about every other event (exit, EOF, wake()). direct_mutex_ is held by the one
+  // waiter that polls them; another thread waits on the condition variable instead.
+  // event_fd_mutex_ guards direct_event_fd_ against end_direct_reads() for the threads that
+  // signal it (taken after direct_mutex_ when both are).
+  std::mutex direct_mutex_;
+  int direct_fds_[2] = {-1, -1};
+  std::mutex event_fd_mutex_;
+  int direct_event_fd_ = -1;
+  std::atomic<bool> direct_waiting_{false};
 };
 
 }  // namespace mirakuru::detail

@@ -65,6 +65,7 @@ namespace {
 
 // Reads what is in the pipe now (up to `rounds` buffers). Returns false at EOF.
 bool drain(int fd, Stream stream, Process& process, std::vector<char>& buffer, int rounds) {
+  std::lock_guard<std::mutex> lock(process.input_mutex());  // a direct reader may be at it too
   for (int round = 0; round < rounds; ++round) {
     const ssize_t got = ::read(fd, buffer.data(), buffer.size());
     if (got < 0 && errno == EINTR) continue;

@@ -15,16 +15,17 @@ using Clock = std::chrono::steady_clock;
 
 // How long one check may take: at least this long whatever the interval (a loaded machine must
 // not make a healthy service flap), at most kMaxCheck (a server that accepts and never answers
-// holds the set's other checks back no longer than that).
+// is called unhealthy in failures x kMaxCheck at worst; other services are checked meanwhile).
 constexpr std::chrono::milliseconds kMinCheck{1000};
 constexpr std::chrono::milliseconds kMaxCheck{10'000};
 
 }  // namespace
 
 HealthMonitor::~HealthMonitor() {
-  if (thread_ && owner_ != ::getpid()) {
-    // A forked copy of the owner: the thread does not exist here, and joining it would hang.
-    (void)thread_.release();  // NOLINT(bugprone-unused-return-value): leaked on purpose
+  if (!threads_.empty() && owner_ != ::getpid()) {
+    // A forked copy of the owner: the threads do not exist here, and joining them would hang
+    // (destroying a joinable std::thread would terminate).
+    new std::vector<std::thread>(std::move(threads_));  // NOLINT: leaked on purpose
     return;
   }
   stop();
@@ -47,9 +48,9 @@ void HealthMonitor::start(std::vector<Target> targets) {
     watched_.push_back(std::move(w));
   }
   stopping_ = false;
-  if (watched_.empty()) return;
   owner_ = ::getpid();
-  thread_ = std::make_unique<std::thread>([this] { run(); });
+  threads_.reserve(watched_.size());
+  for (std::size_t i = 0; i < watched_.size(); ++i) threads_.emplace_back([this, i] { run(i); });
 }
 
 void HealthMonitor::request_stop() noexcept {
@@ -61,10 +62,12 @@ void HealthMonitor::request_stop() noexcept {
 }
 
 void HealthMonitor::stop() noexcept {
-  if (!thread_ || owner_ != ::getpid()) return;
+  if (threads_.empty() || owner_ != ::getpid()) return;
   request_stop();
-  if (thread_->joinable()) thread_->join();
-  thread_.reset();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
 }
 
 ServiceHealth HealthMonitor::state(const std::string& name) const {
@@ -75,19 +78,15 @@ ServiceHealth HealthMonitor::state(const std::string& name) const {
   return {};
 }
 
-void HealthMonitor::run() {
+void HealthMonitor::run(std::size_t index) {
   std::unique_lock lock(mutex_);
+  Watched& w = watched_[index];
   while (!stopping_) {
-    auto next = Clock::time_point::max();
-    for (const auto& w : watched_) next = std::min(next, w.due);
-    if (Clock::now() < next) {
-      wake_.wait_until(lock, next, [&] { return stopping_.load(); });
+    if (Clock::now() < w.due) {
+      wake_.wait_until(lock, w.due, [&] { return stopping_.load(); });
       continue;
     }
-    for (auto& w : watched_) {
-      if (stopping_) break;
-      if (w.due <= Clock::now()) check(w, lock);
-    }
+    check(w, lock);
   }
 }
 

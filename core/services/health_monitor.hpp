@@ -1,7 +1,8 @@
-// The "health" checks of a service set: one thread for every service of the set, asleep until
-// the next check is due (no polling loop), each service checked every `interval` after its
+// The "health" checks of a service set: one thread for every service with "health", asleep until
+// its next check is due (no polling loop), each service checked every `interval` after its
 // previous check ended — so a set costs at most one check per service per interval, whatever
-// the services do.
+// the services do. One thread each, so that a check that hangs (a server that accepts and never
+// answers holds an HTTP check up to its bound) delays no other service's checks.
 #pragma once
 
 #include <sys/types.h>
@@ -41,10 +42,10 @@ class HealthMonitor {
   // Starts checking `targets` (the first check of each one interval from now), forgetting what
   // earlier checks saw. Nothing runs without targets. Stops earlier checks first.
   void start(std::vector<Target> targets);
-  // Asks the thread to end; a check in flight is cut short where its probe can be (a check
+  // Asks the threads to end; a check in flight is cut short where its probe can be (a check
   // command is killed). Returns at once: join() waits.
   void request_stop() noexcept;
-  // Waits for the thread to end (after request_stop(), or ends it). Never throws.
+  // Waits for the threads to end (after request_stop(), or ends them). Never throws.
   void stop() noexcept;
 
   // What the checks of `name` saw; a service without checks: checked = false, healthy.
@@ -58,16 +59,17 @@ class HealthMonitor {
     pid_t pid = -1;  // the process the checks are about: a restart starts the count again
   };
 
-  void run();
+  void run(std::size_t index);
   void check(Watched& watched, std::unique_lock<std::mutex>& lock);
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
-  std::vector<Watched> watched_;  // guarded by mutex_ (a check runs unlocked on a copy of the
-                                  // target; only the thread writes the entries meanwhile)
-  std::unique_ptr<std::thread> thread_;
-  pid_t owner_ = -1;  // the process that started the thread
+  // Guarded by mutex_; sized once in start() (the threads hold references into it). A check
+  // runs unlocked; only its entry's thread writes the entry meanwhile.
+  std::vector<Watched> watched_;
+  std::vector<std::thread> threads_;  // one per entry of watched_
+  pid_t owner_ = -1;                  // the process that started the threads
 };
 
 }  // namespace mirakuru::detail

@@ -174,11 +174,14 @@ Sample stamped_once(const std::string& server, const std::string& extra, MakeExe
   return sample;
 }
 
-Sample tcp_once(const std::string& extra) {
-  return stamped_once("tcp_server", extra, [](std::string command, mt::PortReservation& port) {
-    return mirakuru::TcpExecutor(std::move(command), "127.0.0.1", port.port(),
-                                 mirakuru::Options{.timeout = 20s});
-  });
+Sample tcp_once(const std::string& extra,
+                std::chrono::microseconds poll_initial = mirakuru::Options{}.poll_initial) {
+  return stamped_once("tcp_server", extra,
+                      [poll_initial](std::string command, mt::PortReservation& port) {
+                        return mirakuru::TcpExecutor(
+                            std::move(command), "127.0.0.1", port.port(),
+                            mirakuru::Options{.timeout = 20s, .poll_initial = poll_initial});
+                      });
 }
 
 Sample http_once(const std::string& extra) {
@@ -301,6 +304,14 @@ int main(int argc, char** argv) {
        "silent server listening " + std::to_string(long_wait_ms) +
            " ms after start: the CPU cost of polling a refused port (issue 12: under 5% of a core)",
        [long_wait_ms] { return tcp_once("--quiet --delay-ms " + std::to_string(long_wait_ms)); }},
+      // The trade-off: the same two with 1 ms polling instead of the default 250 us.
+      {"tcp_silent_spread_poll_1ms", 0,
+       "tcp_silent_spread with Options::poll_initial = 1ms: less CPU, later",
+       [delay] { return tcp_once("--quiet" + delay("tcp_1ms"), 1ms); }},
+      {"tcp_wait_cpu_poll_1ms", 0, "tcp_wait_cpu with Options::poll_initial = 1ms",
+       [long_wait_ms] {
+         return tcp_once("--quiet --delay-ms " + std::to_string(long_wait_ms), 1ms);
+       }},
       {"tcp_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
        [] { return floor_once("tcp_server", "--quiet", false); }},
       {"http_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",

@@ -121,6 +121,38 @@ TEST_F(CliAttach, AServiceThatDiesIsReportedToAttachedProcesses) {
   EXPECT_EQ(late.take_keeper_events().size(), 1u);
 }
 
+// The keeper runs the "health" checks; an attached process hears when a service turns unhealthy
+// (and the GoogleTest layer fails the running test with it, as for a death).
+TEST_F(CliAttach, AServiceThatTurnsUnhealthyIsReportedToAttachedProcesses) {
+  ASSERT_EQ(down().status, 0);
+  const auto healthy_file = dir() / "healthy";
+  write_file(healthy_file, "ok");
+  auto set_config = svc_set(dir(), {"db"});
+  set_config["services"]["db"]["health"] = {
+      {"file", {{"path", healthy_file.string()}}}, {"interval", "20ms"}, {"failures", 2}};
+  write_config(set_config);
+  ASSERT_EQ(up().status, 0);
+  auto set = ServiceSet::attach_running(config(), state());
+  // Several passing checks first: nothing to report.
+  ASSERT_TRUE(eventually([&] {
+    auto db = status()["sets"][0]["services"]["db"];
+    return db.contains("health") && db["health"]["checks"].get<int>() >= 3;
+  }));
+  EXPECT_TRUE(set.take_keeper_events().empty());
+  std::filesystem::remove(healthy_file);
+  auto events = events_of(set);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].find("service 'db'"), std::string::npos) << events[0];
+  // At least `failures` (2); more when checks went on failing before the keeper looked.
+  EXPECT_NE(events[0].find("became unhealthy: "), std::string::npos) << events[0];
+  EXPECT_NE(events[0].find("health checks in a row failed (file " + healthy_file.string()),
+            std::string::npos)
+      << events[0];
+  EXPECT_NE(events[0].find("last check: "), std::string::npos) << events[0];
+  EXPECT_NE(events[0].find("reported by the keeper of"), std::string::npos) << events[0];
+  EXPECT_FALSE(status()["sets"][0]["services"]["db"]["healthy"].get<bool>());
+}
+
 TEST_F(CliAttach, DownWhileAttachedTellsTheAttachedProcessWhy) {
   auto set = ServiceSet::attach_running(config(), state());
   ASSERT_EQ(down().status, 0);

@@ -2,6 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -17,6 +21,11 @@ namespace mt = mirakuru::test;
 using mirakuru::Options;
 using mirakuru::OutputExecutor;
 using mirakuru::OutputStreams;
+
+std::string file_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 std::string banner_cmd(const std::string& args) { return mt::fixture("banner") + " " + args; }
 
@@ -160,6 +169,56 @@ TEST(OutputExecutor, ScopedStopWaitsForTheBannerAgain) {
 
 TEST(OutputExecutor, InvalidRegexThrowsFromTheConstructor) {
   EXPECT_THROW(OutputExecutor(mt::fixture("sleeper"), "([unclosed"), std::invalid_argument);
+}
+
+// While start() waits for a banner, the waiting thread reads the pipes too (one thread hand-off
+// instead of two). The pump reads them at the same moments: every byte must still arrive once,
+// in order, in output() and in the log.
+TEST(OutputExecutor, LinesReadByTwoThreadsArriveOnceAndInOrder) {
+  constexpr int kLines = 5000;  // one write each: the two readers race on every one
+  std::string expected;
+  for (int k = 0; k < kLines; ++k) expected += "starting " + std::to_string(k) + "\n";
+  expected += "service says: READY\n";
+  // The first difference, not a diff of 60 KB.
+  auto first_difference = [&expected](const std::string& got) -> std::string {
+    if (got == expected) return "";
+    std::size_t at = 0;
+    while (at < got.size() && at < expected.size() && got[at] == expected[at]) ++at;
+    return "differs at byte " + std::to_string(at) + " of " + std::to_string(expected.size()) +
+           ": got \"" + got.substr(at, 40) + "\", expected \"" + expected.substr(at, 40) + "\"";
+  };
+  for (int round = 0; round < 3; ++round) {
+    mt::TempDir dir;
+    OutputExecutor ex(banner_cmd("--junk-lines " + std::to_string(kLines)), "READY",
+                      Options{.timeout = 50s, .log_file = dir / "out.log"});
+    ex.start();
+    EXPECT_EQ(first_difference(ex.output()), "") << "output(), round " << round;
+    ex.stop();
+    EXPECT_EQ(first_difference(file_text(dir / "out.log")), "") << "the log, round " << round;
+  }
+}
+
+std::size_t open_descriptors() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++n;
+  }
+  return n;
+}
+
+// The waiting thread's duplicates of the pipes live only as long as start(): once it returned,
+// a running OutputExecutor holds what a running SimpleExecutor holds.
+TEST(OutputExecutor, HoldsNoExtraDescriptorOnceStarted) {
+  mirakuru::SimpleExecutor plain(banner_cmd(""));
+  plain.start();  // the output thread and its epoll descriptor exist from here on
+  const std::size_t with_plain = open_descriptors();
+  plain.stop();
+  const std::size_t idle = open_descriptors();
+  OutputExecutor ex(banner_cmd("--delay-ms 20"), "READY", Options{.timeout = 20s});
+  ex.start();
+  EXPECT_EQ(open_descriptors() - idle, with_plain - idle);
+  ex.stop();
+  EXPECT_EQ(open_descriptors(), idle);
 }
 
 }  // namespace

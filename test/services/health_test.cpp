@@ -106,7 +106,7 @@ TEST(ServiceSetHealth, StopCutsARunningCheckCommandShort) {
   EXPECT_LT(std::chrono::steady_clock::now() - began, 900ms * test::kTimeScale);
 }
 
-TEST(ServiceSetHealth, OneThreadChecksEveryServiceOfTheSet) {
+TEST(ServiceSetHealth, OneThreadPerCheckedService) {
   auto without = test::svc_set(R"({"services": {
     "a": {"command": "${vars.svc} --port ${port}", "port": "auto", "ready": {"tcp": {}}},
     "b": {"command": "${vars.svc} --port ${port}", "port": "auto", "ready": {"tcp": {}}},
@@ -122,8 +122,23 @@ TEST(ServiceSetHealth, OneThreadChecksEveryServiceOfTheSet) {
     "c": {"command": "${vars.svc} --port ${port} --http", "port": "auto", "ready": {"tcp": {}},
           "health": {"http": {}, "interval": "20ms"}}}})");
   with.start();
-  EXPECT_EQ(thread_count(), plain + 1);
+  EXPECT_EQ(thread_count(), plain + 3);
   with.stop();
+}
+
+// A check that hangs for its whole bound (1 s here) holds back no other service's checks.
+TEST(ServiceSetHealth, AHangingCheckDelaysNoOtherService) {
+  auto set = test::svc_set(R"({"services": {
+    "stuck": {"command": "${vars.svc} --port ${port}", "port": "auto", "ready": {"tcp": {}},
+              "health": {"exec": {"command": ["sleep", "30"]}, "interval": "10ms"}},
+    "fine": {"command": "${vars.svc} --port ${port}", "port": "auto", "ready": {"tcp": {}},
+             "health": {"tcp": {}, "interval": "10ms"}}}})");
+  set.start();
+  // One thread for both would alternate: one check of "fine" per hanging check of "stuck".
+  ASSERT_TRUE(eventually([&] { return set.health("fine").checks >= 20; }));
+  EXPECT_LE(set.health("stuck").checks, 2u);
+  EXPECT_TRUE(set.healthy("fine"));
+  set.stop();
 }
 
 TEST(ServiceSetHealth, TheRateIsBoundedByTheInterval) {

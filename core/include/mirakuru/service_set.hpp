@@ -158,7 +158,8 @@ class ServiceSet {
   static ServiceSet attach_running(const std::filesystem::path& config,
                                    const std::filesystem::path& state_dir = {});
   // A set from attach_running(): what its keeper reported since the last call, one message
-  // each — a service that exited by itself (also one dead before the attach), the keeper
+  // each — a service that exited by itself (also one dead before the attach), one that turned
+  // unhealthy (its "health" checks, run by the keeper; once each time it turns), the keeper
   // stopping the set (`mirakuru down`...) and why, the keeper vanishing. Each is returned once.
   // Never blocks. Any other set, or a forked copy of the attaching process: always empty.
   std::vector<std::string> take_keeper_events();
