@@ -95,6 +95,11 @@ class CompositeProbe final : public Probe, public detail::PieceProbe {
     return soonest;
   }
 
+  bool waits_for_listen() const override {
+    return std::any_of(parts_.begin(), parts_.end(),
+                       [](const auto& p) { return p->waits_for_listen(); });
+  }
+
   bool wants_lines() const override {
     return std::any_of(parts_.begin(), parts_.end(),
                        [](const auto& p) { return p->wants_lines(); });

@@ -55,6 +55,12 @@ constexpr std::chrono::milliseconds kTailGrace{200};
 constexpr std::chrono::milliseconds kExitGrace{100};
 // Output wakes a check early at most this often (or every poll_initial, when shorter).
 constexpr std::chrono::microseconds kOutputRecheckGap{250};
+// After a listen() of the service's tree the port may accept any moment (the call runs once the
+// pump let it go on, on whichever CPU): checks follow at 25 us, then gaps doubling up to 1 ms,
+// for this long, before the sparse schedule takes over again.
+constexpr std::chrono::microseconds kAfterListenFirst{25};
+constexpr std::chrono::microseconds kAfterListenMax{1000};
+constexpr std::chrono::milliseconds kAfterListen{50};
 // The pause between attempts sleeps in slices this long when there is no process to wait on.
 constexpr std::chrono::milliseconds kPauseSlice{20};
 
@@ -93,6 +99,7 @@ Executor::Executor(Command command, Options options)
 Executor::Executor(Command command, std::unique_ptr<Probe> probe, Options options)
     : SimpleExecutor(std::move(command), std::move(options)), probe_(std::move(probe)) {
   if (!probe_) throw std::invalid_argument("mirakuru::Executor: the probe must not be null");
+  if (probe_->waits_for_listen()) want_listen_events(true);
   if (probe_->wants_lines()) {
     tap_ = std::make_shared<detail::LineTap>();
     tap_->probe = probe_;
@@ -223,6 +230,12 @@ Executor& Executor::start_attempt() {
 
   detail::Backoff backoff(options().poll_initial, options().poll_max, started);
   std::uint64_t seen = 0;
+  // With listen events, free checks are made right after each listen() of the tree (and then
+  // densely for a short while), otherwise on the backoff: a port served from outside the tree
+  // (a container's proxy) is still seen, a little later.
+  std::uint64_t listens_seen = 0;
+  Clock::time_point after_listen_until = Clock::time_point::min();
+  std::chrono::microseconds after_listen_gap = kAfterListenFirst;
   bool closed_reported = false;
   for (;;) {
     // Read the process state before checking: a check that succeeds right before the process
@@ -279,10 +292,28 @@ Executor& Executor::start_attempt() {
     auto at = wanted && !(*wanted == Clock::time_point::max() && has_exited)
                   ? std::max(*wanted, now + options().poll_initial)
                   : now + backoff.next(now);
+    const std::optional<std::uint64_t> listen_count = listens();
+    if (listen_count && wanted && *wanted == Clock::time_point::min()) {  // free, with events
+      if (now < after_listen_until) {
+        at = now + after_listen_gap;
+        after_listen_gap = std::min(after_listen_gap * 2, kAfterListenMax);
+      } else {
+        at = now + backoff.next(now);
+      }
+    }
     const auto earliest =
         now + std::min<std::chrono::microseconds>(options().poll_initial, kOutputRecheckGap);
     for (;;) {
       if (!wait_for_event(std::min({at, deadline, progress.next()}), seen)) break;  // time came
+      if (listen_count) {
+        const auto count = listens().value_or(listens_seen);
+        if (count != listens_seen) {  // a listen(): the port may accept now
+          listens_seen = count;
+          after_listen_until = Clock::now() + kAfterListen;
+          after_listen_gap = kAfterListenFirst;
+          break;
+        }
+      }
       if (events_only || exited()) break;
       // Output: the service may have come up — check sooner, but not within kOutputRecheckGap
       // of the last check (a chatty service must not turn the wait into a busy loop; paced probes

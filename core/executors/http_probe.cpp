@@ -120,6 +120,8 @@ class HttpProbe final : public Probe {
     return result;
   }
 
+  bool waits_for_listen() const override { return true; }
+
   std::string describe() const override { return "HTTP " + check_.method + " " + url_; }
 
   std::optional<std::chrono::steady_clock::time_point> next_check() const override {

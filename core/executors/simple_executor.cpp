@@ -72,7 +72,8 @@ SimpleExecutor::SimpleExecutor(SimpleExecutor&& other) noexcept
       options_(std::move(other.options_)),
       process_(other.replace_process(nullptr)),
       serial_(std::exchange(other.serial_, next_serial())),
-      output_hook_(std::move(other.output_hook_)) {}
+      output_hook_(std::move(other.output_hook_)),
+      want_listen_events_(other.want_listen_events_) {}
 
 SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
   if (this != &other) {
@@ -82,6 +83,7 @@ SimpleExecutor& SimpleExecutor::operator=(SimpleExecutor&& other) noexcept {
     replace_process(other.replace_process(nullptr));
     serial_ = std::exchange(other.serial_, next_serial());
     output_hook_ = std::move(other.output_hook_);
+    want_listen_events_ = other.want_listen_events_;
   }
   return *this;
 }
@@ -147,6 +149,7 @@ SimpleExecutor& SimpleExecutor::start() {
   kill_quietly();  // a previous run that exited by itself: finish its guardian first
 
   detail::SpawnRequest request = detail::make_spawn_request(command_, options_);
+  request.listen_events = want_listen_events_ && options_.listen_events;
   int log_fd = -1;
   if (!options_.log_file.empty()) {
     // Private (0600), and never through a symbolic link someone planted at that path.
@@ -195,7 +198,20 @@ SimpleExecutor& SimpleExecutor::start() {
   // A readiness executor that watches the output reads the pipes itself while start() waits
   // (one thread hand-off instead of two between a banner and start() returning).
   if (output_hook_) process->enable_direct_reads(spawned.out_fd, spawned.err_fd);
+  if (request.listen_events) {
+    process->listen_events = spawned.listen.fd >= 0;
+    process->no_new_privs = spawned.listen.no_new_privs;
+    if (spawned.listen.fd < 0) {
+      detail::logger()->debug("'{}': listen events {} ({}); its probe polls", command_.str(),
+                              detail::listen_error_text(spawned.listen.error),
+                              std::generic_category().message(spawned.listen.error));
+    }
+  }
   auto& pump = detail::Pump::instance();
+  // First the listen notifications: the status pipe's end closes them.
+  if (spawned.listen.fd >= 0) {
+    pump.watch(spawned.listen.fd, detail::Pump::Source::Listen, process);
+  }
   if (spawned.out_fd >= 0) pump.watch(spawned.out_fd, detail::Pump::Source::Out, process);
   if (spawned.err_fd >= 0) pump.watch(spawned.err_fd, detail::Pump::Source::Err, process);
   pump.watch(spawned.status_fd, detail::Pump::Source::Status, process);
@@ -345,6 +361,17 @@ bool SimpleExecutor::wait_for_event(Clock::time_point until, std::uint64_t& seen
 bool SimpleExecutor::exited() const {
   const auto process = current();
   return process && process->snapshot().exited;
+}
+
+std::optional<std::uint64_t> SimpleExecutor::listens() const {
+  const auto process = current();
+  if (!process || !process->listen_events) return std::nullopt;
+  return process->listens();
+}
+
+bool SimpleExecutor::listen_no_new_privs() const {
+  const auto process = current();
+  return process && process->no_new_privs;
 }
 
 bool SimpleExecutor::output_closed() const {

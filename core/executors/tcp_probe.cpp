@@ -37,6 +37,8 @@ class TcpProbe final : public Probe {
     return std::chrono::steady_clock::time_point::min();
   }
 
+  bool waits_for_listen() const override { return true; }
+
   std::string describe() const override { return "TCP " + detail::host_port(host_, port_); }
 
  private:

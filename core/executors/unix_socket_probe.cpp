@@ -49,6 +49,8 @@ class UnixSocketProbe final : public Probe {
     return ProbeResult::not_yet(path_.string() + ": " + detail::errno_text(err));
   }
 
+  bool waits_for_listen() const override { return true; }
+
   std::string describe() const override { return "unix socket " + path_.string(); }
 
   // A refused connect never reaches the service's code: ask as often as the Executor allows.

@@ -294,22 +294,22 @@ void close_all_but(const int* keep, int count) {
 
 void guardian_main(const SpawnRequest& request, const char* const* argv, const char* const* envp,
                    const char* const* candidates, int control_fd, int status_fd, int exec_error_fd,
-                   int out_fd, int err_fd) {
+                   int out_fd, int err_fd, int listen_fd) {
   // Out of the runner's session: Ctrl-C in the terminal goes to the runner, which stops
   // services gracefully; the guardian must survive to do its part.
   ::setsid();
 
   // Other executors' pipes, other guardians' control pipes: holding any of them would delay
   // someone else's EOF (and could make two guardians keep each other alive after a crash).
-  int keep[] = {0, 1, 2, control_fd, status_fd, exec_error_fd, out_fd, err_fd};
-  for (int i = 1; i < 8; ++i) {  // insertion sort: no library calls here
+  int keep[] = {0, 1, 2, control_fd, status_fd, exec_error_fd, out_fd, err_fd, listen_fd};
+  for (int i = 1; i < 9; ++i) {  // insertion sort: no library calls here
     for (int j = i; j > 0 && keep[j - 1] > keep[j]; --j) {
       const int t = keep[j];
       keep[j] = keep[j - 1];
       keep[j - 1] = t;
     }
   }
-  close_all_but(keep, 8);
+  close_all_but(keep, 9);
 
   // Signals were blocked by the runner around fork(). The guardian ignores the usual
   // termination signals (a stray `pkill runner-name` must not orphan the tree; the runner's
@@ -335,10 +335,11 @@ void guardian_main(const SpawnRequest& request, const char* const* argv, const c
   if (leader == 0) {
     ::close(control_fd);
     ::close(status_fd);
-    service_main(request, argv, envp, candidates, exec_error_fd, out_fd, err_fd);
+    service_main(request, argv, envp, candidates, exec_error_fd, out_fd, err_fd, listen_fd);
   }
 
   ::close(exec_error_fd);
+  if (listen_fd >= 0) ::close(listen_fd);
   if (out_fd >= 0) ::close(out_fd);
   if (err_fd >= 0) ::close(err_fd);
   // The runner's stdout may be a pipe someone reads to EOF (ctest): don't hold it.

@@ -48,15 +48,16 @@ void write_all(int fd, const void* data, std::size_t size);
 [[noreturn]] void child_fail(int fd, SpawnStage stage, int error);
 
 // The service child (service_child.linux.cpp): new session, stdio, cwd, user, descriptors,
-// signal defaults, then execve over `candidates` (execvp semantics). Never returns.
+// signal defaults, then execve over `candidates` (execvp semantics). Never returns. `listen_fd`
+// (-1: none) is where install_listen_filter() reports.
 [[noreturn]] void service_main(const SpawnRequest& request, const char* const* argv,
                                const char* const* envp, const char* const* candidates,
-                               int exec_error_fd, int out_fd, int err_fd);
+                               int exec_error_fd, int out_fd, int err_fd, int listen_fd);
 
 // The guardian (guardian.linux.cpp), run in the freshly forked child; never returns.
 [[noreturn]] void guardian_main(const SpawnRequest& request, const char* const* argv,
                                 const char* const* envp, const char* const* candidates,
                                 int control_fd, int status_fd, int exec_error_fd, int out_fd,
-                                int err_fd);
+                                int err_fd, int listen_fd);
 
 }  // namespace mirakuru::detail

@@ -121,6 +121,12 @@ void Process::on_status_eof() {
   if (exit_watch_) exit_watch_();
 }
 
+void Process::on_listens(int count) {
+  listens_.fetch_add(static_cast<std::uint64_t>(count));
+  std::lock_guard<std::mutex> lock(mutex_);
+  bump_locked();
+}
+
 Process::Snapshot Process::snapshot() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return {exited_,        returncode_,   done_, escalated_, closed_outputs_ >= open_outputs,

@@ -52,6 +52,13 @@ class Process {
   // The output pipes as the pump holds them (pump thread only; -1 once closed), so that an exit
   // report can first drain what the process wrote before it exited.
   int pump_fds[2] = {-1, -1};
+  // Listen events (listen_events.hpp): set by the spawning thread before the pump sees the
+  // process. `listen_events` when the pump answers the tree's listen() calls; `no_new_privs`
+  // when the child had to set it for that.
+  bool listen_events = false;
+  bool no_new_privs = false;
+  // The pump's watch of the notification descriptor (pump thread only; null once closed).
+  void* pump_listen_watch = nullptr;
 
   // --- called by the pump thread (and by a direct reader, see below) ---
   // Whoever reads an output pipe holds input_mutex() from the read until on_output() returned:
@@ -61,6 +68,8 @@ class Process {
   void on_output_eof(Stream stream);
   void on_status(const GuardianMessage& message);
   void on_status_eof();
+  // `count` listen() calls of the tree were let through: counts as an event.
+  void on_listens(int count);
 
   // --- observers (any thread) ---
   struct Snapshot {
@@ -79,6 +88,8 @@ class Process {
   std::string output_range(Stream stream, std::uint64_t from, std::uint64_t to,
                            std::uint64_t& first) const;
   std::uint64_t events() const;
+  // How many listen() calls of the tree were reported so far (listen_events only).
+  std::uint64_t listens() const { return listens_.load(); }
   // Waits until events() != seen or `until`; updates seen. True when something happened.
   // With direct reads enabled, the waiting thread reads the output pipes itself (see below).
   bool wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen);
@@ -148,6 +159,7 @@ class Process {
   std::mutex event_fd_mutex_;
   int direct_event_fd_ = -1;
   std::atomic<bool> direct_waiting_{false};
+  std::atomic<std::uint64_t> listens_{0};
 };
 
 }  // namespace mirakuru::detail

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "process/fork_local.hpp"
+#include "process/listen_events.hpp"
 #include "process/log.hpp"
 
 namespace mirakuru::detail {
@@ -48,13 +49,18 @@ Pump::Pump() {
 }
 
 void Pump::watch(int fd, Source source, std::shared_ptr<Process> process) {
-  if (source != Source::Status) process->pump_fds[source == Source::Out ? 0 : 1] = fd;
+  if (source == Source::Out || source == Source::Err) {
+    process->pump_fds[source == Source::Out ? 0 : 1] = fd;
+  }
+  Process* raw = process.get();
   auto* w = new Watch{fd, source, std::move(process), {}, 0};
+  if (source == Source::Listen) raw->pump_listen_watch = w;  // before the pump can see it
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.ptr = w;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) < 0) {
     const int error = errno;
+    if (source == Source::Listen) raw->pump_listen_watch = nullptr;
     delete w;
     ::close(fd);
     throw std::system_error(error, std::generic_category(), "epoll_ctl(ADD)");
@@ -79,6 +85,18 @@ bool drain(int fd, Stream stream, Process& process, std::vector<char>& buffer, i
 
 }  // namespace
 
+void Pump::close_listen(Process& process) {
+  auto* w = static_cast<Watch*>(process.pump_listen_watch);
+  if (w == nullptr) return;
+  process.pump_listen_watch = nullptr;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, w->fd, nullptr);
+  ::close(w->fd);
+  w->fd = -1;
+  // Deleted after the batch: this epoll_wait() may have returned it too (and `process` may be
+  // owned by this watch alone).
+  retired_.push_back(w);
+}
+
 void Pump::run() {
   std::vector<char> buffer(std::size_t{256} * 1024);
   epoll_event events[64];
@@ -90,8 +108,22 @@ void Pump::run() {
                          std::generic_category().message(errno));
       return;
     }
+    struct Retire {
+      std::vector<void*>& retired;
+      ~Retire() {
+        for (void* w : retired) delete static_cast<Watch*>(w);
+        retired.clear();
+      }
+    } retire{retired_};
     for (int i = 0; i < n; ++i) {
       auto* w = static_cast<Watch*>(events[i].data.ptr);
+      if (w->source == Source::Listen) {
+        if (w->fd < 0) continue;  // closed earlier in this batch (its process's guardian ended)
+        const ListenAnswers answers = answer_listens(w->fd);
+        if (answers.answered > 0) w->process->on_listens(answers.answered);
+        if (answers.finished) close_listen(*w->process);
+        continue;
+      }
       bool eof = false;
       if (w->source == Source::Status) {
         for (;;) {
@@ -129,6 +161,8 @@ void Pump::run() {
         if (w->source != Source::Status)
           w->process->pump_fds[w->source == Source::Out ? 0 : 1] = -1;
         if (w->source == Source::Status) {
+          // The guardian is done: nothing of the tree is left to call listen().
+          close_listen(*w->process);
           w->process->on_status_eof();
         } else {
           w->process->on_output_eof(w->source == Source::Out ? Stream::Out : Stream::Err);

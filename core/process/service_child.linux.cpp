@@ -14,6 +14,7 @@
 #include <cerrno>
 
 #include "process/guardian_protocol.hpp"
+#include "process/listen_events.hpp"
 
 namespace mirakuru::detail {
 
@@ -50,7 +51,8 @@ void redirect(int target, StdioMode mode, int pipe_fd, int error_fd, SpawnStage 
 }  // namespace
 
 void service_main(const SpawnRequest& request, const char* const* argv, const char* const* envp,
-                  const char* const* candidates, int exec_error_fd, int out_fd, int err_fd) {
+                  const char* const* candidates, int exec_error_fd, int out_fd, int err_fd,
+                  int listen_fd) {
   // A session of its own: the runner's terminal signals don't reach it, and stop() can signal
   // the whole group at once.
   if (::setsid() < 0) child_fail(exec_error_fd, SpawnStage::kSetsid, errno);
@@ -63,6 +65,8 @@ void service_main(const SpawnRequest& request, const char* const* argv, const ch
   if (!request.cwd.empty() && ::chdir(request.cwd.c_str()) < 0) {
     child_fail(exec_error_fd, SpawnStage::kChdir, errno);
   }
+  // Before the user switch: a root runner installs the filter without no_new_privs.
+  if (listen_fd >= 0) install_listen_filter(listen_fd);
   if (request.switch_user) {
     if (::setgroups(request.groups.size(), request.groups.data()) < 0) {
       child_fail(exec_error_fd, SpawnStage::kSetgroups, errno);

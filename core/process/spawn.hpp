@@ -12,6 +12,7 @@
 #pragma once
 
 #include "process/guardian_handle.hpp"
+#include "process/listen_events.hpp"
 #include "process/spawn_request.hpp"
 
 namespace mirakuru::detail {
@@ -23,6 +24,7 @@ struct Spawned {
   int status_fd = -1;  // guardian -> runner: GuardianMessage records
   int out_fd = -1;     // service stdout (read end) when piped
   int err_fd = -1;     // service stderr (read end) when piped
+  ListenReport listen;  // with SpawnRequest::listen_events: the notification descriptor, or why not
 };
 
 // Spawns `request` under a new guardian. On failure every descriptor is closed and the guardian

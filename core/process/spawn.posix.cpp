@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +30,15 @@ bool make_pipe(Pipe& p) {
   int fds[2];
   // Atomic O_CLOEXEC: another thread's fork+exec must never inherit these.
   if (::pipe2(fds, O_CLOEXEC) < 0) return false;
+  p.read = fds[0];
+  p.write = fds[1];
+  return true;
+}
+
+// A datagram socket pair (the child passes a descriptor over it), close-on-exec like the pipes.
+bool make_socket_pair(Pipe& p) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) return false;
   p.read = fds[0];
   p.write = fds[1];
   return true;
@@ -87,16 +97,17 @@ bool spawn(const SpawnRequest& request, Spawned& out, SpawnFailure& failure) {
   const std::vector<const char*> envp = pointers(request.env);
   const std::vector<const char*> candidate_ptrs = pointers(candidates);
 
-  Pipe control, status, exec_error, out_pipe, err_pipe;
+  Pipe control, status, exec_error, out_pipe, err_pipe, listen_report;
   auto close_all = [&] {
-    for (Pipe* p : {&control, &status, &exec_error, &out_pipe, &err_pipe}) {
+    for (Pipe* p : {&control, &status, &exec_error, &out_pipe, &err_pipe, &listen_report}) {
       close_fd(p->read);
       close_fd(p->write);
     }
   };
   if (!make_pipe(control) || !make_pipe(status) || !make_pipe(exec_error) ||
       (request.out == StdioMode::Pipe && !make_pipe(out_pipe)) ||
-      (request.err == StdioMode::Pipe && !make_pipe(err_pipe))) {
+      (request.err == StdioMode::Pipe && !make_pipe(err_pipe)) ||
+      (request.listen_events && !make_socket_pair(listen_report))) {
     failure = {errno, SpawnStage::kPipe};
     close_all();
     return false;
@@ -109,7 +120,8 @@ bool spawn(const SpawnRequest& request, Spawned& out, SpawnFailure& failure) {
   const pid_t guardian = ::fork();
   if (guardian == 0) {
     guardian_main(request, argv.data(), envp.data(), candidate_ptrs.data(), control.read,
-                  status.write, exec_error.write, out_pipe.write, err_pipe.write);
+                  status.write, exec_error.write, out_pipe.write, err_pipe.write,
+                  listen_report.write);
   }
   const int fork_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
@@ -123,6 +135,7 @@ bool spawn(const SpawnRequest& request, Spawned& out, SpawnFailure& failure) {
   close_fd(exec_error.write);
   close_fd(out_pipe.write);
   close_fd(err_pipe.write);
+  close_fd(listen_report.write);
 
   // EOF on the error pipe means execve succeeded (the pipe is close-on-exec) or the child died
   // trying; a record means a step failed.
@@ -146,6 +159,9 @@ bool spawn(const SpawnRequest& request, Spawned& out, SpawnFailure& failure) {
   for (int fd : {out_pipe.read, err_pipe.read}) {
     if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   }
+  // The child reported on its listen filter before exec.
+  if (listen_report.read >= 0) out.listen = receive_listen_report(listen_report.read);
+  close_fd(listen_report.read);
   out.guardian = GuardianHandle(guardian, started.value, control.write);
   out.status_fd = status.read;
   out.out_fd = out_pipe.read;

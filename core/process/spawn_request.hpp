@@ -28,6 +28,7 @@ struct SpawnRequest {
   int stop_signal = 15;
   int kill_signal = 9;
   std::chrono::milliseconds orphan_grace{500};  // grace used when the runner disappears
+  bool listen_events = false;  // report the tree's listen() calls (listen_events.hpp)
 };
 
 struct SpawnFailure {

@@ -96,6 +96,11 @@ class Probe {
     return std::nullopt;
   }
 
+  // True for a probe that waits for something to listen (TCP, HTTP, unix socket): start() then
+  // asks for the service's listen() calls (Options::listen_events) and checks right after each,
+  // polling only sparsely in between, instead of every poll_initial. Default false.
+  virtual bool waits_for_listen() const { return false; }
+
   // Output probes: true to receive on_line() for each line of the started process. Such probes
   // are not polled: check() is called again only after new output or an exit.
   virtual bool wants_lines() const { return false; }

@@ -187,6 +187,15 @@ class SimpleExecutor {
   // True once every captured stream reached EOF.
   bool output_closed() const;
 
+  // Listen events (Options::listen_events): asks that the processes started from now on report
+  // their tree's listen() calls, for a probe that waits for a port or a socket. listens() is
+  // how many the current process's tree made so far (each also counts as an event for
+  // wait_for_event()); nullopt when they are not reported (not asked, opted out, or the kernel
+  // refused). listen_no_new_privs(): the current process runs with no_new_privs, set for them.
+  void want_listen_events(bool wanted) { want_listen_events_ = wanted; }
+  std::optional<std::uint64_t> listens() const;
+  bool listen_no_new_privs() const;
+
   // Kills the process tree at once and reaps it (for failed starts). Never throws.
   void kill_quietly() noexcept;
 
@@ -221,6 +230,7 @@ class SimpleExecutor {
   std::shared_ptr<detail::Process> process_;  // null before the first start()
   std::uint64_t serial_;                      // which executor an OutputMark belongs to
   OutputHook output_hook_;
+  bool want_listen_events_ = false;
 };
 
 }  // namespace mirakuru

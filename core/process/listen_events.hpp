@@ -1,0 +1,53 @@
+// Listen events: the kernel tells the runner each time a process of the service's tree calls
+// listen(), so a probe waiting for a port (or a unix socket) checks the moment it can succeed
+// instead of polling for it.
+//
+// How: between fork and exec the service child installs a seccomp filter that turns listen()
+// into a user notification (every other system call passes untouched, and the filter is
+// inherited by everything the service starts). The runner's output pump holds the
+// notification descriptor and answers each listen() with "continue": the call then runs exactly
+// as it would have — same arguments, same result — a few microseconds later. Only the moment
+// is learnt.
+//
+// What it costs the service: an unprivileged process may install such a filter only with
+// no_new_privs set, which is inherited and means that setuid/setcap programs (sudo, su) started
+// by the service run without their extra privileges. A runner with CAP_SYS_ADMIN (root) needs
+// no such flag and sets none. Options::listen_events = false opts out.
+//
+// When it is not available (a kernel before 5.5, seccomp refused by a sandbox, another
+// notification filter already installed above us, an architecture we have no filter for), the
+// spawn goes on without it and the probes poll as before.
+#pragma once
+
+#include <cstdint>
+
+namespace mirakuru::detail {
+
+// Child side, between fork and exec (async-signal-safe, no allocation): installs the filter and
+// sends one record over `report_fd` (a SOCK_SEQPACKET socket to the runner), with the
+// notification descriptor attached when it worked. Never fails the spawn.
+void install_listen_filter(int report_fd);
+
+// What the child reported.
+struct ListenReport {
+  int fd = -1;                // the notification descriptor (O_CLOEXEC), or -1
+  int error = 0;              // why there is none: errno of the step that failed
+  bool no_new_privs = false;  // the child had to set no_new_privs for it
+};
+
+// Runner side, once exec succeeded: reads the child's record from `socket_fd` (non-blocking:
+// the child sent it before exec).
+ListenReport receive_listen_report(int socket_fd);
+
+// Pump side: answers every listen() waiting on `listener` (lets it go on). `finished` when no
+// process can use the filter any more (all exited) or the descriptor failed: close it then.
+struct ListenAnswers {
+  int answered = 0;
+  bool finished = false;
+};
+ListenAnswers answer_listens(int listener);
+
+// "seccomp user notification unavailable (...)" for logs, from ListenReport::error.
+const char* listen_error_text(int error);
+
+}  // namespace mirakuru::detail

@@ -1,0 +1,203 @@
+#include "process/listen_events.hpp"
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <mutex>
+
+// The filter needs the architecture the runner (and so, normally, the service) is built for;
+// a service of another ABI (a 32-bit program) is let through and polled.
+#if defined(__x86_64__)
+#define MIRAKURU_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define MIRAKURU_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__riscv) && __riscv_xlen == 64
+#define MIRAKURU_AUDIT_ARCH AUDIT_ARCH_RISCV64
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+#define MIRAKURU_AUDIT_ARCH AUDIT_ARCH_PPC64LE
+#elif defined(__s390x__)
+#define MIRAKURU_AUDIT_ARCH AUDIT_ARCH_S390X
+#endif
+
+#if defined(MIRAKURU_AUDIT_ARCH) && defined(SECCOMP_FILTER_FLAG_NEW_LISTENER) && \
+    defined(SECCOMP_USER_NOTIF_FLAG_CONTINUE) && defined(__NR_listen)
+#define MIRAKURU_LISTEN_EVENTS 1
+#endif
+
+namespace mirakuru::detail {
+namespace {
+
+struct Record {
+  int error;
+  int no_new_privs;
+};
+
+#ifdef MIRAKURU_LISTEN_EVENTS
+// listen() of the native ABI → a notification; everything else → allowed.
+constexpr sock_filter kFilter[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MIRAKURU_AUDIT_ARCH, 1, 0),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_listen, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+
+int install(sock_fprog& program) {
+  return static_cast<int>(
+      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
+}
+
+// The kernel's struct seccomp_notif may be larger than the one we were compiled with: receive
+// into a buffer of the size it asks for.
+std::size_t notif_size() {
+  static std::once_flag once;
+  static std::size_t size = sizeof(seccomp_notif);
+  std::call_once(once, [] {
+    seccomp_notif_sizes sizes{};
+    if (::syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0 &&
+        sizes.seccomp_notif > size) {
+      size = sizes.seccomp_notif;
+    }
+  });
+  return size;
+}
+#endif
+
+}  // namespace
+
+void install_listen_filter(int report_fd) {
+  Record record{ENOSYS, 0};
+  int listener = -1;
+#ifdef MIRAKURU_LISTEN_EVENTS
+  sock_fprog program{static_cast<unsigned short>(sizeof kFilter / sizeof kFilter[0]),
+                     const_cast<sock_filter*>(kFilter)};
+  listener = install(program);
+  record.error = listener < 0 ? errno : 0;
+  // Without CAP_SYS_ADMIN the kernel wants no_new_privs first (see the header).
+  if (listener < 0 && record.error == EACCES) {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
+      record.no_new_privs = 1;
+      listener = install(program);
+      record.error = listener < 0 ? errno : 0;
+    } else {
+      record.error = errno;
+    }
+  }
+#endif
+  iovec data{&record, sizeof record};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  if (listener >= 0) {
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &listener, sizeof listener);
+  }
+  while (::sendmsg(report_fd, &message, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+  if (listener >= 0) ::close(listener);
+}
+
+ListenReport receive_listen_report(int socket_fd) {
+  ListenReport report;
+  Record record{ENOSYS, 0};
+  iovec data{&record, sizeof record};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  ssize_t got;
+  do {
+    got = ::recvmsg(socket_fd, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  } while (got < 0 && errno == EINTR);
+  if (got != static_cast<ssize_t>(sizeof record)) {
+    report.error = got < 0 ? errno : EPROTO;
+    return report;
+  }
+  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
+       header = CMSG_NXTHDR(&message, header)) {
+    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+      std::memcpy(&report.fd, CMSG_DATA(header), sizeof report.fd);
+    }
+  }
+  report.error = record.error;
+  report.no_new_privs = record.no_new_privs != 0;
+  if (report.fd < 0 && report.error == 0) report.error = EPROTO;
+  return report;
+}
+
+ListenAnswers answer_listens(int listener) {
+  ListenAnswers answers;
+#ifdef MIRAKURU_LISTEN_EVENTS
+  alignas(seccomp_notif) unsigned char buffer[512];
+  const std::size_t size = notif_size();
+  if (size > sizeof buffer) return {0, true};  // a kernel from the far future: poll instead
+  for (;;) {
+    // Only a pending notification is received: a RECV with none pending would block the pump.
+    pollfd ready{listener, POLLIN, 0};
+    const int polled = ::poll(&ready, 1, 0);
+    if (polled < 0 && errno == EINTR) continue;
+    if (polled < 0 || (ready.revents & POLLNVAL) != 0) return {answers.answered, true};
+    if ((ready.revents & POLLIN) == 0) {
+      // POLLHUP: every process that could call listen() through this filter is gone.
+      answers.finished = (ready.revents & (POLLHUP | POLLERR)) != 0;
+      return answers;
+    }
+    std::memset(buffer, 0, size);  // the kernel refuses a request buffer that is not zeroed
+    auto* request = reinterpret_cast<seccomp_notif*>(buffer);
+    if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, request) < 0) {
+      // ENOENT: the caller died (or its listen() was interrupted) before we took it.
+      if (errno == EINTR || errno == ENOENT) continue;
+      return {answers.answered, true};
+    }
+    seccomp_notif_resp response{};
+    response.id = request->id;
+    response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0) ++answers.answered;
+    // ENOENT here too: the caller is gone, nothing to answer.
+  }
+#else
+  (void)listener;
+  answers.finished = true;
+  return answers;
+#endif
+}
+
+const char* listen_error_text(int error) {
+  switch (error) {
+    case 0:
+      return "available";
+    case ENOSYS:
+      return "not supported by this kernel or architecture";
+    case EINVAL:
+      return "seccomp user notifications not supported by this kernel (Linux 5.5 or later)";
+    case EBUSY:
+      return "a seccomp notification filter is already installed above this process";
+    case EACCES:
+    case EPERM:
+      return "refused: the runner may not install seccomp filters here";
+    default:
+      return "unavailable";
+  }
+}
+
+}  // namespace mirakuru::detail

@@ -1,0 +1,187 @@
+// Listen events (Options::listen_events): a probe that waits for a port or a socket is woken by
+// the service tree's listen() calls, so it needs no dense polling; the calls themselves go on
+// unchanged, during start() and for as long as the service runs.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include "executor_test_support.hpp"
+#include "mirakuru/executors.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+namespace mt = mirakuru::test;
+
+// Polling alone would check again only after 10 s: whatever is seen sooner was woken by an event.
+mirakuru::Options no_polling(bool listen_events, std::chrono::milliseconds timeout) {
+  return {.timeout = timeout, .poll_initial = 10s, .poll_max = 10s, .listen_events = listen_events};
+}
+
+// The "Name:\tvalue" line of /proc/PID/status.
+std::string proc_status(pid_t pid, const std::string& name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + ":", 0) == 0) return line;
+  }
+  return "(no " + name + " line)";
+}
+
+std::string server(const mt::PortReservation& port, int delay_ms) {
+  return mt::fixture("tcp_server") + " --quiet --port " + port.str() + " --delay-ms " +
+         std::to_string(delay_ms);
+}
+
+TEST(ListenEvents, ASilentServerIsCheckedWhenItListens) {
+  mt::PortReservation port;
+  mirakuru::TcpExecutor ex(server(port, 150), "127.0.0.1", port.port(), no_polling(true, 5s));
+  mt::Stopwatch watch;
+  ex.start();
+  EXPECT_LT(watch.elapsed(), 4s);
+  // The refused check at spawn, then the ones right after the listen() (the call may not have
+  // run yet when the first of them connects).
+  RecordProperty("checks", static_cast<int>(ex.checks()));
+  EXPECT_GE(ex.checks(), 2u);
+  EXPECT_LE(ex.checks(), 40u);
+  EXPECT_EQ(ex.output(), "");  // no output could have woken it
+  EXPECT_EQ(proc_status(ex.pid(), "Seccomp_filters"), "Seccomp_filters:\t1");
+  ex.stop();
+}
+
+TEST(ListenEvents, WithoutThemTheSameServerWaitsForThePoll) {
+  mt::PortReservation port;
+  mirakuru::TcpExecutor ex(server(port, 100), "127.0.0.1", port.port(), no_polling(false, 1s));
+  mt::Stopwatch watch;
+  ex.start();
+  // The check at spawn, then the last one start() makes at its deadline.
+  EXPECT_GE(watch.elapsed(), 900ms);
+  EXPECT_EQ(ex.checks(), 2u);
+  ex.stop();
+}
+
+TEST(ListenEvents, AnOptedOutServiceRunsWithoutAFilter) {
+  mt::PortReservation port;
+  mirakuru::TcpExecutor ex(server(port, 0), "127.0.0.1", port.port(),
+                           mirakuru::Options{.timeout = 5s, .listen_events = false});
+  ex.start();
+  EXPECT_EQ(proc_status(ex.pid(), "Seccomp"), "Seccomp:\t0");
+  EXPECT_EQ(proc_status(ex.pid(), "NoNewPrivs"), "NoNewPrivs:\t0");
+  ex.stop();
+}
+
+TEST(ListenEvents, AProbeThatWaitsForNoListenAsksForNoFilter) {
+  mirakuru::OutputExecutor ex(mt::fixture("banner") + " --banner ready", "ready",
+                              mirakuru::Options{.timeout = 5s});
+  ex.start();
+  EXPECT_EQ(proc_status(ex.pid(), "Seccomp"), "Seccomp:\t0");
+  ex.stop();
+}
+
+TEST(ListenEvents, ListenCallsAfterReadyStillGoOn) {
+  // The pump answers every listen() of the tree for as long as it runs: a second server that
+  // listens after start() returned must not hang in listen().
+  mt::PortReservation first;
+  mt::PortReservation second;
+  const std::string command = server(first, 0) + " & " + mt::fixture("tcp_server") + " --port " +
+                              second.str() + " --delay-ms 200 & wait";
+  mirakuru::TcpExecutor ex(command, "127.0.0.1", first.port(),
+                           mirakuru::Options{.shell = true, .timeout = 5s});
+  ex.start();
+  const auto seen = ex.wait_for_output("listening on 127\\.0\\.0\\.1:" + second.str(), 10s);
+  EXPECT_TRUE(seen) << "the second server never got through listen(); output: " << ex.output();
+  ex.stop();
+}
+
+TEST(ListenEvents, AListenOfADetachedGrandchildWakesTheCheck) {
+  mt::PortReservation port;
+  // sh exits 0 at once; the server runs on as its orphan, adopted by the guardian.
+  mirakuru::TcpExecutor ex(server(port, 150) + " &", "127.0.0.1", port.port(), [] {
+    auto options = no_polling(true, 5s);
+    options.shell = true;
+    return options;
+  }());
+  mt::Stopwatch watch;
+  ex.start();
+  EXPECT_LT(watch.elapsed(), 4s);
+  EXPECT_LE(ex.checks(), 40u);
+  ex.stop();
+}
+
+TEST(ListenEvents, AUnixSocketServerIsCheckedWhenItListens) {
+  mt::TempDir dir;
+  const auto path = dir.path() / "s.sock";
+  mirakuru::UnixSocketExecutor ex(
+      mt::fixture("unix_server") + " " + path.string() + " --delay-ms 150", path,
+      no_polling(true, 5s));
+  mt::Stopwatch watch;
+  ex.start();
+  EXPECT_LT(watch.elapsed(), 4s);
+  EXPECT_LE(ex.checks(), 40u);
+  ex.stop();
+}
+
+TEST(ListenEvents, AnUnprivilegedRunnerSetsNoNewPrivsOnTheService) {
+  if (::geteuid() != 0) {
+    // The test runs unprivileged already: the service it starts shows the flag itself.
+    mt::PortReservation port;
+    mirakuru::TcpExecutor ex(server(port, 0), "127.0.0.1", port.port(),
+                             mirakuru::Options{.timeout = 5s});
+    ex.start();
+    EXPECT_EQ(proc_status(ex.pid(), "NoNewPrivs"), "NoNewPrivs:\t1");
+    ex.stop();
+    return;
+  }
+  // Root needs no flag: a forked copy of this test drops to "nobody" and starts the service.
+  mt::PortReservation port;
+  const std::string command = "grep NoNewPrivs /proc/self/status; exec " + server(port, 100);
+  int report[2];
+  ASSERT_EQ(::pipe2(report, O_CLOEXEC), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(report[0]);
+    int code = 3;
+    if (::setgid(65534) == 0 && ::setuid(65534) == 0) {
+      // A build tree nobody may enter (under /root): nothing to learn here.
+      if (::access(mt::fixture("tcp_server").c_str(), X_OK) != 0) ::_exit(7);
+      try {
+        mirakuru::TcpExecutor ex(command, "127.0.0.1", port.port(), [] {
+          auto options = no_polling(true, 5s);
+          options.shell = true;
+          return options;
+        }());
+        ex.start();
+        const std::string out = ex.output();
+        code = ::write(report[1], out.data(), out.size()) < 0 ? 4 : 0;
+        ex.stop();
+      } catch (const std::exception& e) {
+        const std::string what = e.what();
+        code = ::write(report[1], what.data(), what.size()) < 0 ? 5 : 6;
+      }
+    }
+    ::_exit(code);
+  }
+  ::close(report[1]);
+  std::string said;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) said.append(buffer, n);
+  ::close(report[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 7) GTEST_SKIP() << "user nobody cannot run the fixtures here";
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "as nobody: " << said;
+  // Seen within the 5 s deadline though polling would come after 10 s: the listen woke it.
+  EXPECT_THAT(said, HasSubstr("NoNewPrivs:\t1"));
+}
+
+}  // namespace
