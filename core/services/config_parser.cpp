@@ -23,7 +23,7 @@ const std::vector<std::string>& service_keys() {
       "env",          "inherit_env", "cwd",         "user",
       "stdout",       "stderr",      "log_file",    "output_limit",
       "poll_max",     "setup",       "depends_on",  "tmpdir_mode",
-      "retries",      "retry_delay", "health"};
+      "retries",      "retry_delay", "health",      "listen_events"};
   return keys;
 }
 
@@ -230,6 +230,7 @@ void parse_options(const JsonObject& s, Options& o) {
   if (const auto* v = s.find("retries")) o.retries = retries(*v, s.path("retries"));
   if (const auto* v = s.find("retry_delay")) o.retry_delay = retry_delay(*v, s.path("retry_delay"));
   o.inherit_env = s.boolean("inherit_env", true);
+  o.listen_events = s.boolean("listen_events", true);
   o.user = s.string("user");
   parse_env(s, o);
   if (s.find("cwd")) o.cwd = path_text(s, "cwd");

@@ -174,14 +174,18 @@ Sample stamped_once(const std::string& server, const std::string& extra, MakeExe
   return sample;
 }
 
-Sample tcp_once(const std::string& extra,
+// listen_events false: the polling the executors fall back to where the kernel has no listen
+// events (every poll_initial).
+Sample tcp_once(const std::string& extra, bool listen_events = true,
                 std::chrono::microseconds poll_initial = mirakuru::Options{}.poll_initial) {
-  return stamped_once("tcp_server", extra,
-                      [poll_initial](std::string command, mt::PortReservation& port) {
-                        return mirakuru::TcpExecutor(
-                            std::move(command), "127.0.0.1", port.port(),
-                            mirakuru::Options{.timeout = 20s, .poll_initial = poll_initial});
-                      });
+  return stamped_once(
+      "tcp_server", extra,
+      [poll_initial, listen_events](std::string command, mt::PortReservation& port) {
+        return mirakuru::TcpExecutor(
+            std::move(command), "127.0.0.1", port.port(),
+            mirakuru::Options{
+                .timeout = 20s, .poll_initial = poll_initial, .listen_events = listen_events});
+      });
 }
 
 Sample http_once(const std::string& extra) {
@@ -295,32 +299,40 @@ int main(int argc, char** argv) {
       {"output_spread", 100, "banner printed 5 ms / 50 ms / 500 ms / 5 s after start",
        [delay] { return output_once(delay("output")); }},
       {"tcp", 500, "server logs a line once listening", [] { return tcp_once(""); }},
-      {"tcp_silent", 500, "server prints nothing: polling only",
+      {"tcp_silent", 500, "server prints nothing: its listen() wakes the check",
        [] { return tcp_once("--quiet"); }},
       {"tcp_silent_spread", 300,
-       "silent server listening 5 ms / 50 ms / 500 ms / 5 s after start: polling only",
+       "silent server listening 5 ms / 50 ms / 500 ms / 5 s after start: listen events",
        [delay] { return tcp_once("--quiet" + delay("tcp")); }},
       {"tcp_wait_cpu", 0,
        "silent server listening " + std::to_string(long_wait_ms) +
-           " ms after start: the CPU cost of polling a refused port (issue 12: under 5% of a core)",
+           " ms after start: the runner's CPU while it waits (issue 12: under 5% of a core)",
        [long_wait_ms] { return tcp_once("--quiet --delay-ms " + std::to_string(long_wait_ms)); }},
-      // The trade-off: the same two with 1 ms polling instead of the default 250 us.
-      {"tcp_silent_spread_poll_1ms", 0,
-       "tcp_silent_spread with Options::poll_initial = 1ms: less CPU, later",
-       [delay] { return tcp_once("--quiet" + delay("tcp_1ms"), 1ms); }},
-      {"tcp_wait_cpu_poll_1ms", 0, "tcp_wait_cpu with Options::poll_initial = 1ms",
+      // Where the kernel has no listen events (or Options::listen_events is false): polling a
+      // refused port every poll_initial — the default 250 us, and 1 ms.
+      {"tcp_silent_spread_polling", 0, "tcp_silent_spread without listen events: 250 us polling",
+       [delay] { return tcp_once("--quiet" + delay("tcp_polling"), false); }},
+      {"tcp_wait_cpu_polling", 0, "tcp_wait_cpu without listen events: 250 us polling",
        [long_wait_ms] {
-         return tcp_once("--quiet --delay-ms " + std::to_string(long_wait_ms), 1ms);
+         return tcp_once("--quiet --delay-ms " + std::to_string(long_wait_ms), false);
+       }},
+      {"tcp_silent_spread_poll_1ms", 0,
+       "tcp_silent_spread without listen events, Options::poll_initial = 1ms",
+       [delay] { return tcp_once("--quiet" + delay("tcp_1ms"), false, 1ms); }},
+      {"tcp_wait_cpu_poll_1ms", 0,
+       "tcp_wait_cpu without listen events, Options::poll_initial = 1ms",
+       [long_wait_ms] {
+         return tcp_once("--quiet --delay-ms " + std::to_string(long_wait_ms), false, 1ms);
        }},
       {"tcp_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
        [] { return floor_once("tcp_server", "--quiet", false); }},
       {"http_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
        [] { return floor_once("http_server", "--quiet", true); }},
       {"http", 1000, "server logs a line once listening", [] { return http_once(""); }},
-      {"http_silent", 1000, "server prints nothing: polling only",
+      {"http_silent", 1000, "server prints nothing: its listen() wakes the check",
        [] { return http_once("--quiet"); }},
       {"http_silent_spread", 800,
-       "silent server listening 5 ms / 50 ms / 500 ms / 5 s after start: polling only",
+       "silent server listening 5 ms / 50 ms / 500 ms / 5 s after start: listen events",
        [delay] { return http_once("--quiet" + delay("http")); }},
       {"http_503_storm", 0,
        "requests to a server that answers 503 for " + std::to_string(storm_ms) +

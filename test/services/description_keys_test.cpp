@@ -60,6 +60,7 @@ std::string dump(const ServiceSpec& s) {
          " output_limit=" + std::to_string(o.output_limit) +
          " poll_max=" + std::to_string(o.poll_max.count()) +
          " inherit_env=" + std::to_string(o.inherit_env) + " user=" + o.user +
+         " listen_events=" + std::to_string(o.listen_events) +
          " retries=" + std::to_string(o.retries) + "/" + std::to_string(o.retry_delay.count()) +
          " cwd=" + dump(s.cwd) + " log_file=" + dump(s.log_file) + " depends_on@" +
          s.depends_on_path + "=";
@@ -124,7 +125,7 @@ std::vector<Case> cases() {
       {R"({"command": "x", "timeout": "10s", "stop_timeout": 2500, "stop_signal": "SIGINT",
            "kill_signal": 9, "expected_returncode": 3, "stdout": "null", "stderr": "inherit",
            "output_limit": 4096, "poll_max": "5ms", "inherit_env": false, "user": "nobody",
-           "retries": 2, "retry_delay": "1s"})",
+           "retries": 2, "retry_delay": "1s", "listen_events": false})",
        {.command = "x",
         .options = {.inherit_env = false,
                     .timeout = 10s,
@@ -138,7 +139,8 @@ std::vector<Case> cases() {
                     .output_limit = 4096,
                     .poll_max = 5ms,
                     .retries = 2,
-                    .retry_delay = 1s}}},
+                    .retry_delay = 1s,
+                    .listen_events = false}}},
       {R"({"command": "x", "env": {"A": "${port}", "B": null, "C": "1"}, "cwd": "${tmpdir}",
            "log_file": "x.log", "setup": ["a b", ["c", "${name}"]], "depends_on": ["b", "c"],
            "tmpdir_mode": "0755"})",
