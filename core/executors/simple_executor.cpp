@@ -195,9 +195,6 @@ SimpleExecutor& SimpleExecutor::start() {
   span.arg("pid", leader);
   process->guardian = std::move(spawned.guardian);
   process->open_outputs = (spawned.out_fd >= 0 ? 1 : 0) + (spawned.err_fd >= 0 ? 1 : 0);
-  // A readiness executor that watches the output reads the pipes itself while start() waits
-  // (one thread hand-off instead of two between a banner and start() returning).
-  if (output_hook_) process->enable_direct_reads(spawned.out_fd, spawned.err_fd);
   if (request.listen_events) {
     process->listen_events = spawned.listen.fd >= 0;
     process->no_new_privs = spawned.listen.no_new_privs;
@@ -206,6 +203,13 @@ SimpleExecutor& SimpleExecutor::start() {
                               detail::listen_error_text(spawned.listen.error),
                               std::generic_category().message(spawned.listen.error));
     }
+  }
+  // A readiness executor that watches the output reads the pipes itself while start() waits
+  // (one thread hand-off instead of two between a banner and start() returning); one that waits
+  // for a listen() answers it itself, for the same reason.
+  if (output_hook_ || spawned.listen.fd >= 0) {
+    process->enable_direct_reads(output_hook_ ? spawned.out_fd : -1,
+                                 output_hook_ ? spawned.err_fd : -1, spawned.listen.fd);
   }
   auto& pump = detail::Pump::instance();
   // First the listen notifications: the status pipe's end closes them.

@@ -9,6 +9,8 @@
 #include <csignal>
 #include <ctime>
 
+#include "process/listen_events.hpp"
+
 namespace mirakuru::detail {
 
 Process::~Process() {
@@ -153,7 +155,7 @@ std::uint64_t Process::events() const {
 bool Process::wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen) {
   {
     std::unique_lock<std::mutex> direct(direct_mutex_, std::try_to_lock);
-    if (direct && (direct_fds_[0] >= 0 || direct_fds_[1] >= 0)) {
+    if (direct && (direct_fds_[0] >= 0 || direct_fds_[1] >= 0 || direct_fds_[2] >= 0)) {
       return wait_event_direct(until, seen);
     }
   }
@@ -163,15 +165,15 @@ bool Process::wait_event(std::chrono::steady_clock::time_point until, std::uint6
   return happened;
 }
 
-void Process::enable_direct_reads(int out_fd, int err_fd) {
+void Process::enable_direct_reads(int out_fd, int err_fd, int listen_fd) {
   std::lock_guard<std::mutex> lock(direct_mutex_);
   {
     std::lock_guard<std::mutex> event_lock(event_fd_mutex_);
     direct_event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   }
   if (direct_event_fd_ < 0) return;  // no direct reads: the pump alone delivers, as always
-  const int fds[2] = {out_fd, err_fd};
-  for (int i = 0; i < 2; ++i) {
+  const int fds[3] = {out_fd, err_fd, listen_fd};
+  for (int i = 0; i < 3; ++i) {
     if (fds[i] >= 0) direct_fds_[i] = ::fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
   }
 }
@@ -205,21 +207,35 @@ bool Process::wait_event_direct(std::chrono::steady_clock::time_point until, std
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= until) return false;
-    pollfd fds[3] = {
-        {direct_fds_[0], POLLIN, 0}, {direct_fds_[1], POLLIN, 0}, {direct_event_fd_, POLLIN, 0}};
+    pollfd fds[4] = {{direct_fds_[0], POLLIN, 0},
+                     {direct_fds_[1], POLLIN, 0},
+                     {direct_event_fd_, POLLIN, 0},
+                     {direct_fds_[2], POLLIN, 0}};
     const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(until - now);
     timespec timeout{};
     timeout.tv_sec = static_cast<time_t>(left.count() / 1'000'000'000);
     timeout.tv_nsec = static_cast<long>(left.count() % 1'000'000'000);
     const bool forever = until == std::chrono::steady_clock::time_point::max() ||
                          left > std::chrono::hours(24 * 365);
-    if (::ppoll(fds, 3, forever ? nullptr : &timeout, nullptr) < 0 && errno != EINTR) {
+    if (::ppoll(fds, 4, forever ? nullptr : &timeout, nullptr) < 0 && errno != EINTR) {
       return false;  // cannot happen with valid descriptors; the caller's loop goes on
     }
     if (fds[2].revents != 0) {
       std::uint64_t count;
       ssize_t ignored = ::read(direct_event_fd_, &count, sizeof count);
       (void)ignored;
+    }
+    if (fds[3].revents != 0) {
+      ListenAnswers answers;
+      {
+        std::lock_guard<std::mutex> lock(listen_mutex_);
+        answers = answer_listens(direct_fds_[2]);
+      }
+      if (answers.answered > 0) on_listens(answers.answered);
+      if (answers.finished) {  // the pump closes its own descriptor
+        ::close(direct_fds_[2]);
+        direct_fds_[2] = -1;
+      }
     }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].revents == 0) continue;

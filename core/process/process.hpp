@@ -70,6 +70,8 @@ class Process {
   void on_status_eof();
   // `count` listen() calls of the tree were let through: counts as an event.
   void on_listens(int count);
+  // Held by whoever answers the listen notifications (pump or direct waiter).
+  std::mutex& listen_mutex() { return listen_mutex_; }
 
   // --- observers (any thread) ---
   struct Snapshot {
@@ -102,7 +104,9 @@ class Process {
   // thread wakes first reads and delivers, under input_mutex(): one hand-off. EOF is left to
   // the pump. enable_direct_reads() is called once by the spawning thread before the pump sees
   // the process; end_direct_reads() releases the duplicates (any thread; also the destructor).
-  void enable_direct_reads(int out_fd, int err_fd);
+  // `listen_fd` (-1: none), the tree's listen notifications, is polled the same way: the waiter
+  // answers a listen() itself (under listen_mutex(), like the pump) and checks at once.
+  void enable_direct_reads(int out_fd, int err_fd, int listen_fd = -1);
   void end_direct_reads();
   // Counts as an event: wakes every wait_event()/wait_until() (an interrupted start()).
   void wake();
@@ -155,11 +159,12 @@ class Process {
   // event_fd_mutex_ guards direct_event_fd_ against end_direct_reads() for the threads that
   // signal it (taken after direct_mutex_ when both are).
   std::mutex direct_mutex_;
-  int direct_fds_[2] = {-1, -1};
+  int direct_fds_[3] = {-1, -1, -1};  // stdout, stderr, listen notifications
   std::mutex event_fd_mutex_;
   int direct_event_fd_ = -1;
   std::atomic<bool> direct_waiting_{false};
   std::atomic<std::uint64_t> listens_{0};
+  std::mutex listen_mutex_;
 };
 
 }  // namespace mirakuru::detail

@@ -21,9 +21,9 @@ namespace mirakuru::detail {
 // used; they go to the output pump at once (which closes them at EOF).
 struct Spawned {
   GuardianHandle guardian;
-  int status_fd = -1;  // guardian -> runner: GuardianMessage records
-  int out_fd = -1;     // service stdout (read end) when piped
-  int err_fd = -1;     // service stderr (read end) when piped
+  int status_fd = -1;   // guardian -> runner: GuardianMessage records
+  int out_fd = -1;      // service stdout (read end) when piped
+  int err_fd = -1;      // service stderr (read end) when piped
   ListenReport listen;  // with SpawnRequest::listen_events: the notification descriptor, or why not
 };
 

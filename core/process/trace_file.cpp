@@ -12,10 +12,10 @@
 
 #include <cerrno>
 #include <map>
-#include <optional>
-#include <string_view>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "process/log.hpp"
@@ -96,8 +96,8 @@ nlohmann::json to_json(const Event& e, pid_t pid, nlohmann::json& out) {
 bool write_at(int fd, const std::string& text, off_t offset) {
   std::size_t done = 0;
   while (done < text.size()) {
-    const ssize_t n = ::pwrite(fd, text.data() + done, text.size() - done,
-                               offset + static_cast<off_t>(done));
+    const ssize_t n =
+        ::pwrite(fd, text.data() + done, text.size() - done, offset + static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     done += static_cast<std::size_t>(n);
@@ -109,7 +109,8 @@ std::string read_at(int fd, off_t offset, std::size_t size) {
   std::string text(size, '\0');
   std::size_t done = 0;
   while (done < size) {
-    const ssize_t n = ::pread(fd, text.data() + done, size - done, offset + static_cast<off_t>(done));
+    const ssize_t n =
+        ::pread(fd, text.data() + done, size - done, offset + static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<std::size_t>(n);

@@ -188,11 +188,13 @@ Sample tcp_once(const std::string& extra, bool listen_events = true,
       });
 }
 
-Sample http_once(const std::string& extra) {
-  return stamped_once("http_server", extra, [](std::string command, mt::PortReservation& port) {
-    return mirakuru::HttpExecutor(std::move(command), "http://127.0.0.1:" + port.str() + "/health",
-                                  {}, mirakuru::Options{.timeout = 20s});
-  });
+Sample http_once(const std::string& extra, bool listen_events = true) {
+  return stamped_once("http_server", extra,
+                      [listen_events](std::string command, mt::PortReservation& port) {
+                        return mirakuru::HttpExecutor(
+                            std::move(command), "http://127.0.0.1:" + port.str() + "/health", {},
+                            mirakuru::Options{.timeout = 20s, .listen_events = listen_events});
+                      });
 }
 
 // The floor: the same probe asked in a tight loop (every 50 us, from a SimpleExecutor that
@@ -334,6 +336,8 @@ int main(int argc, char** argv) {
       {"http_silent_spread", 800,
        "silent server listening 5 ms / 50 ms / 500 ms / 5 s after start: listen events",
        [delay] { return http_once("--quiet" + delay("http")); }},
+      {"http_silent_spread_polling", 0, "http_silent_spread without listen events",
+       [delay] { return http_once("--quiet" + delay("http_polling"), false); }},
       {"http_503_storm", 0,
        "requests to a server that answers 503 for " + std::to_string(storm_ms) +
            " ms and logs each one (issue 12: at most 60 in 2 s)",
