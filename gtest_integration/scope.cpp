@@ -13,6 +13,7 @@
 #include "logs.hpp"
 #include "mirakuru/cleanup.hpp"
 #include "mirakuru/errors.hpp"
+#include "mirakuru/service_set.hpp"
 #include "repeat.hpp"
 #include "report.hpp"
 
@@ -343,10 +344,7 @@ std::vector<std::string> Scope::take_unhealthy(const std::string& when) {
     if (!ex.running()) continue;  // its death is what take_deaths() reports
     std::string msg = "mirakuru: service '" + name + "' of " + label_;
     msg += " (pid " + std::to_string(ex.pid()) + ") became unhealthy " + when + ": ";
-    msg += health.healthy ? "its health checks (" + health.check + ") failed, then passed again"
-                          : std::to_string(health.failures_in_a_row) +
-                                " health checks in a row failed (" + health.check + ")";
-    msg += "; last check: " + health.last_result + ".\n";
+    msg += describe_health_change(health) + ".\n";
     std::size_t lines = log_tail_lines() > 0 ? log_tail_lines() : 20;
     std::string out = tail(ex.output(), lines, "    ");
     std::string err = tail(ex.err_output(), lines, "    ");

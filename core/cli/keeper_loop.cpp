@@ -11,6 +11,7 @@
 
 #include "cli/keeper.hpp"
 #include "mirakuru/errors.hpp"
+#include "mirakuru/service_set.hpp"
 
 namespace mirakuru::cli {
 namespace {
@@ -79,10 +80,7 @@ void Keeper::report_health() {
     if (!ex.running()) continue;  // its death is what service_exited() tells
     std::string message =
         "service '" + name + "' (pid " + std::to_string(ex.pid()) + ") became unhealthy: ";
-    message += health.healthy ? "its health checks (" + health.check + ") failed, then passed again"
-                              : std::to_string(health.failures_in_a_row) +
-                                    " health checks in a row failed (" + health.check + ")";
-    message += "; last check: " + health.last_result;
+    message += describe_health_change(health);
     try {
       message += "; its log: " + set_->log_file(name).string();
     } catch (const std::exception&) {

@@ -53,6 +53,14 @@ struct ServiceHealth {
   std::string last_result;           // what the last check saw: "connection refused", "HTTP 503"
 };
 
+// Why a service turned unhealthy, as every message of the library words it (the keeper's
+// "unhealthy" event, a failed GoogleTest test): "3 health checks in a row failed (TCP
+// 127.0.0.1:5432); last check: connection refused". When it has passed again since:
+// "its health checks (TCP 127.0.0.1:5432) failed, then passed again; last check: passed".
+// Without a last check (`last_result` empty) the "; last check: ..." part is left out. Meant
+// for a `health` whose `turned_unhealthy` grew; the caller names the service (and when).
+std::string describe_health_change(const ServiceHealth& health);
+
 class ServiceSet {
  public:
   // Reads and validates a JSON file. Throws ConfigError (what() starts with the file name, then
