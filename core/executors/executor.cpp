@@ -342,6 +342,12 @@ void Executor::fail_exited(int code, Clock::time_point started) {
   if (!last_.detail.empty()) cause += "; last check: " + last_.detail;
   cause += code == 0 ? ". It exited 0, but what the probe watches can no longer appear."
                      : ". Its output below usually says why; try running the command by hand.";
+  if (code != 0 && listen_no_new_privs()) {
+    cause +=
+        " It ran with no_new_privs, set for listen events: a setuid program it runs (sudo, su) "
+        "gets no privileges that way. If it needs one, set Options::listen_events (JSON "
+        "\"listen_events\") to false.";
+  }
   fail_with_tail<ProcessExitedWithError>(*this, cause, code);
 }
 

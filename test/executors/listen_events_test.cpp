@@ -9,9 +9,11 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <iostream>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "executor_test_support.hpp"
@@ -164,13 +166,56 @@ TEST(ListenEventsChild, DISABLED_StartAsGiven) {
   ASSERT_NE(port, nullptr);
   auto options = no_polling(true, 5s);
   options.shell = true;
-  mirakuru::TcpExecutor ex("grep NoNewPrivs /proc/self/status; exec " +
-                               mt::fixture("tcp_server") + " --quiet --delay-ms 100 --port " +
-                               port,
+  if (std::getenv("MK_LISTEN_EVENTS_FAIL") != nullptr) {  // a service that exits at once
+    mirakuru::TcpExecutor ex("exit 3", "127.0.0.1", std::atoi(port), options);
+    try {
+      ex.start();
+    } catch (const mirakuru::ProcessExitedWithError& e) {
+      std::cout << "start() said: " << e.what() << std::flush;
+    }
+    return;
+  }
+  mirakuru::TcpExecutor ex("grep NoNewPrivs /proc/self/status; exec " + mt::fixture("tcp_server") +
+                               " --quiet --delay-ms 100 --port " + port,
                            "127.0.0.1", std::atoi(port), options);
   ex.start();  // within the 5 s deadline though polling would come after 10 s: the listen woke it
   std::cout << "service said: " << ex.output() << std::flush;
   ex.stop();
+}
+
+// Runs ListenEventsChild.DISABLED_StartAsGiven in a fresh copy of this program as user
+// "nobody" (a fresh program, not a forked copy: threads after a fork of a threaded process are
+// not safe) and returns what it printed; nullopt when nobody cannot run the fixtures here (a
+// build tree under /root).
+std::optional<std::string> run_as_nobody(const mt::PortReservation& port, bool fail) {
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
+  const pid_t child = ::fork();
+  if (child < 0) throw std::runtime_error("fork");
+  if (child == 0) {
+    ::dup2(report[1], 1);
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+    if (::access(mt::fixture("tcp_server").c_str(), X_OK) != 0) ::_exit(7);
+    ::setenv("MK_LISTEN_EVENTS_PORT", port.str().c_str(), 1);
+    if (fail) ::setenv("MK_LISTEN_EVENTS_FAIL", "1", 1);
+    ::execl("/proc/self/exe", "listen_events_child",
+            "--gtest_filter=ListenEventsChild.DISABLED_StartAsGiven",
+            "--gtest_also_run_disabled_tests", static_cast<char*>(nullptr));
+    ::_exit(8);
+  }
+  ::close(report[1]);
+  std::string said;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) said.append(buffer, n);
+  ::close(report[0]);
+  int status = 0;
+  if (::waitpid(child, &status, 0) != child) throw std::runtime_error("waitpid");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 7) return std::nullopt;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error("the copy run as nobody failed (status " + std::to_string(status) +
+                             "): " + said);
+  }
+  return said;
 }
 
 TEST(ListenEvents, AnUnprivilegedRunnerSetsNoNewPrivsOnTheService) {
@@ -184,35 +229,36 @@ TEST(ListenEvents, AnUnprivilegedRunnerSetsNoNewPrivsOnTheService) {
     ex.stop();
     return;
   }
-  // Root needs no flag: a fresh copy of this program, as "nobody", starts the service (a fresh
-  // program, not this forked copy: threads after a fork of a threaded process are not safe).
+  // Root needs no flag: the service is started by a copy of this program run as nobody.
   mt::PortReservation port;
-  int report[2];
-  ASSERT_EQ(::pipe2(report, O_CLOEXEC), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::dup2(report[1], 1);
-    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
-    // A build tree nobody may enter (under /root): nothing to learn here.
-    if (::access(mt::fixture("tcp_server").c_str(), X_OK) != 0) ::_exit(7);
-    ::setenv("MK_LISTEN_EVENTS_PORT", port.str().c_str(), 1);
-    ::execl("/proc/self/exe", "listen_events_child",
-            "--gtest_filter=ListenEventsChild.DISABLED_StartAsGiven",
-            "--gtest_also_run_disabled_tests", static_cast<char*>(nullptr));
-    ::_exit(8);
+  const auto said = run_as_nobody(port, false);
+  if (!said) GTEST_SKIP() << "user nobody cannot run the fixtures here";
+  EXPECT_THAT(*said, HasSubstr("service said: NoNewPrivs:\t1"));
+}
+
+TEST(ListenEvents, AnEarlyExitUnderNoNewPrivsSaysHowToOptOut) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root, to run a copy as nobody";
+  mt::PortReservation port;
+  const auto said = run_as_nobody(port, true);
+  if (!said) GTEST_SKIP() << "user nobody cannot run the fixtures here";
+  EXPECT_THAT(*said, HasSubstr("start() said: "));
+  EXPECT_THAT(*said, HasSubstr("exited with code 3"));
+  EXPECT_THAT(*said, HasSubstr("It ran with no_new_privs, set for listen events"));
+  EXPECT_THAT(*said, HasSubstr("\"listen_events\") to false"));
+}
+
+TEST(ListenEvents, AnEarlyExitOfAPrivilegedRunnersServiceSaysNothingOfNoNewPrivs) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: its services run without no_new_privs";
+  mt::PortReservation port;
+  mirakuru::TcpExecutor ex("exit 3", "127.0.0.1", port.port(),
+                           mirakuru::Options{.shell = true, .timeout = 5s});
+  try {
+    ex.start();
+    FAIL() << "start() returned";
+  } catch (const mirakuru::ProcessExitedWithError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exited with code 3"));
+    EXPECT_THAT(e.what(), ::testing::Not(HasSubstr("no_new_privs")));
   }
-  ::close(report[1]);
-  std::string said;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) said.append(buffer, n);
-  ::close(report[0]);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  if (WEXITSTATUS(status) == 7) GTEST_SKIP() << "user nobody cannot run the fixtures here";
-  ASSERT_EQ(WEXITSTATUS(status), 0) << "as nobody: " << said;
-  EXPECT_THAT(said, HasSubstr("service said: NoNewPrivs:\t1"));
 }
 
 }  // namespace

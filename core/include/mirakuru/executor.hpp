@@ -56,7 +56,9 @@ class Executor : public SimpleExecutor {
   // attempt.
   // On a running executor it does nothing (no check, no wait) and returns *this, like Python
   // mirakuru. Polling probes are asked with the backoff of
-  // Options::poll_initial / poll_max; output probes only when output arrives.
+  // Options::poll_initial / poll_max; output probes only when output arrives; TCP, HTTP and unix
+  // socket probes right after each listen() of the service's tree (Options::listen_events).
+  // See <mirakuru/probe.hpp> for the schedule.
   Executor& start() override;
 
   // Default: the probe's occupied(), or false without a probe.

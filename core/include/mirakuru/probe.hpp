@@ -3,9 +3,13 @@
 // A probe is a small object an Executor asks "ready yet?". How often it is asked depends on what
 // a check costs the service (next_check()):
 // - Free checks never reach the service's code — a refused TCP connect, a unix socket connect,
-//   a stat(). TCP, unix socket and file probes are asked every Options::poll_initial (250 us)
-//   for as long as start() waits: a server is seen a fraction of a millisecond after it listens,
-//   for a few percent of one core.
+//   a stat(). A probe that waits for something to listen (TCP, HTTP, unix socket:
+//   waits_for_listen()) is asked right after each listen() call of the service's process tree,
+//   which the kernel reports (Options::listen_events), and otherwise sparsely, on the backoff
+//   below: a server is seen a fraction of a millisecond after it listens, for under 1% of a
+//   core. Where the kernel has no listen events, and for file probes, free checks are made
+//   every Options::poll_initial (250 us) for as long as start() waits: as fast, but ~20% of a
+//   core.
 // - Checks that reach the application — an HTTP request, a check command — are paced by the
 //   probe: the first at once, then 5 ms later, the interval doubling up to 100 ms. An HTTP probe
 //   first waits for the port to accept (free checks), then sends its requests.

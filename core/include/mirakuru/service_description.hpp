@@ -145,9 +145,9 @@ struct ServiceDescription {
   std::vector<CommandTemplate> setup;   // run in order before each start; each must exit 0
   // How to run it. As in JSON: `shell`, the durations, signals, `expected_returncode`,
   // `stdout_mode`/`stderr_mode` ("stdout"/"stderr"), `user`, `output_limit`, `poll_max`,
-  // `retries`/`retry_delay`, `inherit_env`, `listen_events`. `env` values, `cwd` and `log_file` may hold ${...};
-  // a relative `cwd` is relative to the set's base directory, a relative `log_file` to the log
-  // directory. `env_remove` is what JSON writes as "env": {"NAME": null}.
+  // `retries`/`retry_delay`, `inherit_env`, `listen_events`. `env` values, `cwd` and `log_file` may
+  // hold ${...}; a relative `cwd` is relative to the set's base directory, a relative `log_file` to
+  // the log directory. `env_remove` is what JSON writes as "env": {"NAME": null}.
   Options options;
   std::optional<std::filesystem::perms> tmpdir_mode;  // 0700-0777; unset: 0700
   std::string description;                            // for people; unused
