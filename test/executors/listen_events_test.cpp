@@ -162,12 +162,13 @@ TEST(ListenEvents, TheNotificationDescriptorLivesAsLongAsTheService) {
 // Run by the test below in a fresh copy of this program, as user "nobody": starts a service
 // that shows its NoNewPrivs flag, and prints what it said.
 TEST(ListenEventsChild, DISABLED_StartAsGiven) {
-  const char* port = std::getenv("MK_LISTEN_EVENTS_PORT");
+  const char* port = std::getenv("MK_LISTEN_EVENTS_PORT");  // NOLINT(concurrency-mt-unsafe)
   ASSERT_NE(port, nullptr);
   auto options = no_polling(true, 5s);
   options.shell = true;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing sets the environment in this program
   if (std::getenv("MK_LISTEN_EVENTS_FAIL") != nullptr) {  // a service that exits at once
-    mirakuru::TcpExecutor ex("exit 3", "127.0.0.1", std::atoi(port), options);
+    mirakuru::TcpExecutor ex("exit 3", "127.0.0.1", std::stoi(port), options);
     try {
       ex.start();
     } catch (const mirakuru::ProcessExitedWithError& e) {
@@ -177,7 +178,7 @@ TEST(ListenEventsChild, DISABLED_StartAsGiven) {
   }
   mirakuru::TcpExecutor ex("grep NoNewPrivs /proc/self/status; exec " + mt::fixture("tcp_server") +
                                " --quiet --delay-ms 100 --port " + port,
-                           "127.0.0.1", std::atoi(port), options);
+                           "127.0.0.1", std::stoi(port), options);
   ex.start();  // within the 5 s deadline though polling would come after 10 s: the listen woke it
   std::cout << "service said: " << ex.output() << std::flush;
   ex.stop();
@@ -196,8 +197,9 @@ std::optional<std::string> run_as_nobody(const mt::PortReservation& port, bool f
     ::dup2(report[1], 1);
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
     if (::access(mt::fixture("tcp_server").c_str(), X_OK) != 0) ::_exit(7);
-    ::setenv("MK_LISTEN_EVENTS_PORT", port.str().c_str(), 1);
-    if (fail) ::setenv("MK_LISTEN_EVENTS_FAIL", "1", 1);
+    // The forked copy has one thread: setenv() is safe here.
+    ::setenv("MK_LISTEN_EVENTS_PORT", port.str().c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
+    if (fail) ::setenv("MK_LISTEN_EVENTS_FAIL", "1", 1);       // NOLINT(concurrency-mt-unsafe)
     ::execl("/proc/self/exe", "listen_events_child",
             "--gtest_filter=ListenEventsChild.DISABLED_StartAsGiven",
             "--gtest_also_run_disabled_tests", static_cast<char*>(nullptr));
