@@ -122,6 +122,15 @@ inline std::string output_with(const mirakuru::SimpleExecutor& ex, const std::st
   return out;
 }
 
+// How many descriptors this process holds now.
+inline std::size_t open_descriptors() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++n;
+  }
+  return n;
+}
+
 class Stopwatch {
  public:
   Stopwatch() : start_(std::chrono::steady_clock::now()) {}

@@ -134,29 +134,21 @@ TEST(ListenEvents, AUnixSocketServerIsCheckedWhenItListens) {
   ex.stop();
 }
 
-std::size_t open_descriptors() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    ++n;
-  }
-  return n;
-}
-
 // While it runs, the runner holds one descriptor more than for a plain process (the
 // notifications; start()'s duplicate is gone once it returned); after stop(), none.
 TEST(ListenEvents, TheNotificationDescriptorLivesAsLongAsTheService) {
   mt::PortReservation port;
   mirakuru::SimpleExecutor plain(server(port, 0));
   plain.start();  // the output thread and its epoll descriptor exist from here on
-  const std::size_t with_plain = open_descriptors();
+  const std::size_t with_plain = mt::open_descriptors();
   plain.stop();
-  const std::size_t idle = open_descriptors();
+  const std::size_t idle = mt::open_descriptors();
   mirakuru::TcpExecutor ex(server(port, 50), "127.0.0.1", port.port(),
                            mirakuru::Options{.timeout = 5s});
   ex.start();
-  EXPECT_EQ(open_descriptors() - idle, with_plain - idle + 1);
+  EXPECT_EQ(mt::open_descriptors() - idle, with_plain - idle + 1);
   ex.stop();
-  EXPECT_EQ(open_descriptors(), idle);
+  EXPECT_EQ(mt::open_descriptors(), idle);
 }
 
 // Run by the test below in a fresh copy of this program, as user "nobody": starts a service

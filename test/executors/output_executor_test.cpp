@@ -198,27 +198,19 @@ TEST(OutputExecutor, LinesReadByTwoThreadsArriveOnceAndInOrder) {
   }
 }
 
-std::size_t open_descriptors() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    ++n;
-  }
-  return n;
-}
-
 // The waiting thread's duplicates of the pipes live only as long as start(): once it returned,
 // a running OutputExecutor holds what a running SimpleExecutor holds.
 TEST(OutputExecutor, HoldsNoExtraDescriptorOnceStarted) {
   mirakuru::SimpleExecutor plain(banner_cmd(""));
   plain.start();  // the output thread and its epoll descriptor exist from here on
-  const std::size_t with_plain = open_descriptors();
+  const std::size_t with_plain = mt::open_descriptors();
   plain.stop();
-  const std::size_t idle = open_descriptors();
+  const std::size_t idle = mt::open_descriptors();
   OutputExecutor ex(banner_cmd("--delay-ms 20"), "READY", Options{.timeout = 20s});
   ex.start();
-  EXPECT_EQ(open_descriptors() - idle, with_plain - idle);
+  EXPECT_EQ(mt::open_descriptors() - idle, with_plain - idle);
   ex.stop();
-  EXPECT_EQ(open_descriptors(), idle);
+  EXPECT_EQ(mt::open_descriptors(), idle);
 }
 
 }  // namespace
