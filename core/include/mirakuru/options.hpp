@@ -66,9 +66,9 @@ struct Options {
   // The kernel reports each listen() call of the service's process tree to the runner (a
   // seccomp user notification; the call then proceeds unchanged), so start() checks the port
   // the moment it starts listening and otherwise polls sparsely: a silent server is seen
-  // ~0.1-0.3 ms after its listen() whenever it comes, for well under 1% of a core while
-  // waiting (dense polling: ~20%). Linux 5.5 or later; where it is unavailable start() polls
-  // densely as before (Options::poll_initial).
+  // 0.25-0.5 ms after its listen() whenever it comes, for ~1% of a core while waiting (dense
+  // polling: ~0.25 ms, but ~20% of a core). Linux 5.5 or later; where it is unavailable
+  // start() polls densely as before (Options::poll_initial).
   // The price: unless the runner has CAP_SYS_ADMIN (root), the kernel allows this only with
   // no_new_privs set on the service, which its whole tree inherits: setuid and file-capability
   // programs it runs (sudo, su, some ping builds) get no extra privileges. A service that needs

@@ -6,10 +6,10 @@
 //   a stat(). A probe that waits for something to listen (TCP, HTTP, unix socket:
 //   waits_for_listen()) is asked right after each listen() call of the service's process tree,
 //   which the kernel reports (Options::listen_events), and otherwise sparsely, on the backoff
-//   below: a server is seen a fraction of a millisecond after it listens, for under 1% of a
-//   core. Where the kernel has no listen events, and for file probes, free checks are made
-//   every Options::poll_initial (250 us) for as long as start() waits: as fast, but ~20% of a
-//   core.
+//   below: a server is seen a fraction of a millisecond after it listens, for ~1% of a core.
+//   Where the kernel has no listen events, and for file probes, free checks are made every
+//   Options::poll_initial (250 us) for as long as start() waits: ~0.25 ms after the listen(),
+//   but ~20% of a core.
 // - Checks that reach the application — an HTTP request, a check command — are paced by the
 //   probe: the first at once, then 5 ms later, the interval doubling up to 100 ms. An HTTP probe
 //   first waits for the port to accept (free checks), then sends its requests.
