@@ -4,10 +4,12 @@
 //
 // How: between fork and exec the service child installs a seccomp filter that turns listen()
 // into a user notification (every other system call passes untouched, and the filter is
-// inherited by everything the service starts). The runner's output pump holds the
-// notification descriptor and answers each listen() with "continue": the call then runs exactly
-// as it would have — same arguments, same result — a few microseconds later. Only the moment
-// is learnt.
+// inherited by everything the service starts). The runner holds the notification descriptor
+// (the output pump, and start()'s thread while it waits) and answers each listen(): for a
+// TCP/IP socket it makes the call itself on the caller's socket (pidfd_getfd), with the caller's
+// backlog, and returns its result — so the port accepts before the caller resumes; anything
+// else gets "continue" and runs the call itself. Either way the call has the effect and result
+// it would have had.
 //
 // What it costs the service: an unprivileged process may install such a filter only with
 // no_new_privs set, which is inherited and means that setuid/setcap programs (sudo, su) started
@@ -39,7 +41,8 @@ struct ListenReport {
 // the child sent it before exec).
 ListenReport receive_listen_report(int socket_fd);
 
-// Pump side: answers every listen() waiting on `listener` (lets it go on). `finished` when no
+// Answers every listen() waiting on `listener` (see above); the caller holds the process's
+// listen mutex (Process::answer_listens()). `finished` when no
 // process can use the filter any more (all exited) or the descriptor failed: close it then.
 struct ListenAnswers {
   int answered = 0;
@@ -47,7 +50,8 @@ struct ListenAnswers {
 };
 ListenAnswers answer_listens(int listener);
 
-// "seccomp user notification unavailable (...)" for logs, from ListenReport::error.
+// Why there are no listen events, for logs ("not supported by this kernel ..."), from
+// ListenReport::error.
 const char* listen_error_text(int error);
 
 }  // namespace mirakuru::detail

@@ -123,10 +123,18 @@ void Process::on_status_eof() {
   if (exit_watch_) exit_watch_();
 }
 
-void Process::on_listens(int count) {
-  listens_.fetch_add(static_cast<std::uint64_t>(count));
-  std::lock_guard<std::mutex> lock(mutex_);
-  bump_locked();
+bool Process::answer_listens(int listener) {
+  ListenAnswers answers;
+  {
+    std::lock_guard<std::mutex> lock(listen_mutex_);  // the pump and a direct waiter
+    answers = detail::answer_listens(listener);
+  }
+  if (answers.answered > 0) {
+    listens_.fetch_add(static_cast<std::uint64_t>(answers.answered));
+    std::lock_guard<std::mutex> lock(mutex_);
+    bump_locked();
+  }
+  return answers.finished;
 }
 
 Process::Snapshot Process::snapshot() const {
@@ -225,17 +233,9 @@ bool Process::wait_event_direct(std::chrono::steady_clock::time_point until, std
       ssize_t ignored = ::read(direct_event_fd_, &count, sizeof count);
       (void)ignored;
     }
-    if (fds[3].revents != 0) {
-      ListenAnswers answers;
-      {
-        std::lock_guard<std::mutex> lock(listen_mutex_);
-        answers = answer_listens(direct_fds_[2]);
-      }
-      if (answers.answered > 0) on_listens(answers.answered);
-      if (answers.finished) {  // the pump closes its own descriptor
-        ::close(direct_fds_[2]);
-        direct_fds_[2] = -1;
-      }
+    if (fds[3].revents != 0 && answer_listens(direct_fds_[2])) {
+      ::close(direct_fds_[2]);  // the pump closes its own descriptor
+      direct_fds_[2] = -1;
     }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].revents == 0) continue;

@@ -68,10 +68,10 @@ class Process {
   void on_output_eof(Stream stream);
   void on_status(const GuardianMessage& message);
   void on_status_eof();
-  // `count` listen() calls of the tree were let through: counts as an event.
-  void on_listens(int count);
-  // Held by whoever answers the listen notifications (pump or direct waiter).
-  std::mutex& listen_mutex() { return listen_mutex_; }
+  // Answers the tree's pending listen() calls on `listener` (the pump's descriptor or the direct
+  // waiter's duplicate, one at a time) and counts them as an event. True when the descriptor is
+  // finished (no process left to use it): its holder closes it.
+  bool answer_listens(int listener);
 
   // --- observers (any thread) ---
   struct Snapshot {
@@ -105,7 +105,7 @@ class Process {
   // the pump. enable_direct_reads() is called once by the spawning thread before the pump sees
   // the process; end_direct_reads() releases the duplicates (any thread; also the destructor).
   // `listen_fd` (-1: none), the tree's listen notifications, is polled the same way: the waiter
-  // answers a listen() itself (under listen_mutex(), like the pump) and checks at once.
+  // answers a listen() itself (answer_listens(), like the pump) and checks at once.
   void enable_direct_reads(int out_fd, int err_fd, int listen_fd = -1);
   void end_direct_reads();
   // Counts as an event: wakes every wait_event()/wait_until() (an interrupted start()).
@@ -164,7 +164,7 @@ class Process {
   int direct_event_fd_ = -1;
   std::atomic<bool> direct_waiting_{false};
   std::atomic<std::uint64_t> listens_{0};
-  std::mutex listen_mutex_;
+  std::mutex listen_mutex_;  // held by whoever answers listen notifications
 };
 
 }  // namespace mirakuru::detail

@@ -119,13 +119,7 @@ void Pump::run() {
       auto* w = static_cast<Watch*>(events[i].data.ptr);
       if (w->source == Source::Listen) {
         if (w->fd < 0) continue;  // closed earlier in this batch (its process's guardian ended)
-        ListenAnswers answers;
-        {
-          std::lock_guard<std::mutex> lock(w->process->listen_mutex());  // a direct waiter too
-          answers = answer_listens(w->fd);
-        }
-        if (answers.answered > 0) w->process->on_listens(answers.answered);
-        if (answers.finished) close_listen(*w->process);
+        if (w->process->answer_listens(w->fd)) close_listen(*w->process);
         continue;
       }
       bool eof = false;
