@@ -7,10 +7,17 @@
 namespace mirakuru {
 
 std::string describe_health_change(const ServiceHealth& health) {
-  std::string text = health.healthy
-                         ? "its health checks (" + health.check + ") failed, then passed again"
-                         : std::to_string(health.failures_in_a_row) +
-                               " health checks in a row failed (" + health.check + ")";
+  std::string text;
+  if (health.healthy) {
+    text = "its health checks (" + health.check + ") failed, then passed again";
+  } else if (health.failures_in_a_row == 1) {
+    // `"failures": 1` turns a service unhealthy on its first failed check: "1 health checks in a
+    // row failed" would be wrong English and no count is worth saying.
+    text = "its health check failed (" + health.check + ")";
+  } else {
+    text = std::to_string(health.failures_in_a_row) + " health checks in a row failed (" +
+           health.check + ")";
+  }
   if (!health.last_result.empty()) text += "; last check: " + health.last_result;
   return text;
 }

@@ -32,6 +32,15 @@ TEST(DescribeHealthChange, TheCountIsTheFailuresInARowNotTheChecks) {
             "5 health checks in a row failed (TCP 127.0.0.1:5432); last check: connection refused");
 }
 
+TEST(DescribeHealthChange, ASingleFailureIsNotCounted) {
+  ServiceHealth h = turned_unhealthy();
+  h.failures_in_a_row = 1;
+  EXPECT_EQ(describe_health_change(h),
+            "its health check failed (TCP 127.0.0.1:5432); last check: connection refused");
+  h.last_result.clear();
+  EXPECT_EQ(describe_health_change(h), "its health check failed (TCP 127.0.0.1:5432)");
+}
+
 TEST(DescribeHealthChange, AServiceThatPassedAgainSaysSo) {
   ServiceHealth h = turned_unhealthy();
   h.healthy = true;

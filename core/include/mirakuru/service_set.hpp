@@ -57,6 +57,7 @@ struct ServiceHealth {
 // "unhealthy" event, a failed GoogleTest test): "3 health checks in a row failed (TCP
 // 127.0.0.1:5432); last check: connection refused". When it has passed again since:
 // "its health checks (TCP 127.0.0.1:5432) failed, then passed again; last check: passed".
+// A single failure (`"failures": 1`) reads "its health check failed (TCP 127.0.0.1:5432); ...".
 // Without a last check (`last_result` empty) the "; last check: ..." part is left out. Meant
 // for a `health` whose `turned_unhealthy` grew; the caller names the service (and when).
 std::string describe_health_change(const ServiceHealth& health);
