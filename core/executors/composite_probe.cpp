@@ -95,6 +95,12 @@ class CompositeProbe final : public Probe, public detail::PieceProbe {
     return soonest;
   }
 
+  void on_listening(const ListeningSocket& socket) override {
+    for (std::size_t i = 0; i < parts_.size(); ++i) {
+      if (!done_[i]) parts_[i]->on_listening(socket);
+    }
+  }
+
   bool waits_for_listen() const override {
     return std::any_of(parts_.begin(), parts_.end(),
                        [](const auto& p) { return p->waits_for_listen(); });

@@ -234,6 +234,9 @@ Executor& Executor::start_attempt() {
   // densely for a short while), otherwise on the backoff: a port served from outside the tree
   // (a container's proxy) is still seen, a little later.
   std::uint64_t listens_seen = 0;
+  // The probe hears of each socket the runner made listen before the check that follows it.
+  std::uint64_t listens_told = 0;
+  std::size_t sockets_told = 0;
   Clock::time_point after_listen_until = Clock::time_point::min();
   std::chrono::microseconds after_listen_gap = kAfterListenFirst;
   bool closed_reported = false;
@@ -250,6 +253,16 @@ Executor& Executor::start_attempt() {
     if (probe_ && !closed_reported && output_closed()) {
       probe_->on_output_closed();
       closed_reported = true;
+    }
+    if (probe_) {
+      const auto count = listens();
+      if (count && *count != listens_told) {
+        listens_told = *count;
+        for (const auto& socket : listening(sockets_told)) {
+          ++sockets_told;
+          probe_->on_listening(socket);
+        }
+      }
     }
     if (!probe_) last_ = ProbeResult::not_yet("after_start_check() returned false");
     ++checks_;

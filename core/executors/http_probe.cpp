@@ -82,7 +82,15 @@ class HttpProbe final : public Probe {
     last_answer_.clear();
     said_.clear();
     via_.clear();
+    listening_.clear();
     pacer_.reset();
+  }
+
+  // Until an address accepted: a socket the runner made listen on one of ours (listen events)
+  // is as good as a connect that succeeded, and saves it — the first request is the service's
+  // first connection.
+  void on_listening(const ListeningSocket& socket) override {
+    if (via_.empty()) listening_.push_back(socket);
   }
 
   ProbeResult check() override {
@@ -105,9 +113,11 @@ class HttpProbe final : public Probe {
     // address accepts, cpp-httplib connects straight to it, and later checks go straight to the
     // request (the server sees one empty connection per start, not one per check).
     if (via_.empty()) {
-      const detail::Endpoint* accepted = nullptr;
-      auto reach = tcp(deadline(), &accepted);
-      if (!reach.is_ready()) return ProbeResult::not_yet(reach.detail);
+      const detail::Endpoint* accepted = listening();
+      if (accepted == nullptr) {
+        auto reach = tcp(deadline(), &accepted);
+        if (!reach.is_ready()) return ProbeResult::not_yet(reach.detail);
+      }
       via_ = detail::address_text(*accepted);
       client.set_hostname_addr_map({{parsed_.host, via_}});
       if (!pacer_.due(std::chrono::steady_clock::now())) {
@@ -179,6 +189,23 @@ class HttpProbe final : public Probe {
     return *client_;
   }
 
+  // The endpoint a socket told by on_listening() serves, if any (the told ones are forgotten).
+  const detail::Endpoint* listening() {
+    if (listening_.empty()) return nullptr;
+    const auto sockets = std::move(listening_);
+    listening_.clear();
+    if (endpoints_.empty()) {
+      std::string error;
+      if (!detail::resolve_tcp(parsed_.host, parsed_.port, endpoints_, error, deadline())) {
+        return nullptr;
+      }
+    }
+    for (const auto& socket : sockets) {
+      if (const auto* endpoint = detail::served_by(endpoints_, socket)) return endpoint;
+    }
+    return nullptr;
+  }
+
   ProbeResult tcp(std::chrono::steady_clock::time_point deadline,
                   const detail::Endpoint** accepted = nullptr) {
     if (endpoints_.empty()) {
@@ -199,6 +226,7 @@ class HttpProbe final : public Probe {
   std::string last_answer_;  // the last status that did not match, for messages
   std::string via_;          // the address that accepted in this run ("" until one did)
   std::string said_;         // what the last check said (repeated when asked too early)
+  std::vector<ListeningSocket> listening_;  // told since the last check, while via_ is empty
   detail::Pacer pacer_;
 };
 

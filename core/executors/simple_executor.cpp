@@ -373,6 +373,16 @@ std::optional<std::uint64_t> SimpleExecutor::listens() const {
   return process->listens();
 }
 
+std::vector<ListeningSocket> SimpleExecutor::listening(std::size_t from) const {
+  const auto process = current();
+  std::vector<ListeningSocket> sockets;
+  if (!process) return sockets;
+  for (auto& socket : process->listening(from)) {
+    sockets.push_back({std::move(socket.address), socket.port, socket.v6only});
+  }
+  return sockets;
+}
+
 bool SimpleExecutor::listen_no_new_privs() const {
   const auto process = current();
   return process && process->no_new_privs;

@@ -183,4 +183,28 @@ std::string address_text(const Endpoint& endpoint) {
   return buf;
 }
 
+const Endpoint* served_by(const std::vector<Endpoint>& endpoints, const ListeningSocket& socket) {
+  for (const auto& endpoint : endpoints) {
+    const auto* sa = reinterpret_cast<const sockaddr*>(&endpoint.address);
+    bool loopback = false;
+    int port = 0;
+    if (sa->sa_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+      port = ntohs(in6->sin6_port);
+      loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+      if (port == socket.port && loopback && socket.address == "::") return &endpoint;
+    } else if (sa->sa_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+      port = ntohs(in->sin_port);
+      loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+      if (port == socket.port && loopback &&
+          (socket.address == "0.0.0.0" || (socket.address == "::" && !socket.v6only))) {
+        return &endpoint;
+      }
+    }
+    if (port == socket.port && address_text(endpoint) == socket.address) return &endpoint;
+  }
+  return nullptr;
+}
+
 }  // namespace mirakuru::detail

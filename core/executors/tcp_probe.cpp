@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "mirakuru/probe.hpp"
 #include "executors/tcp_connect.hpp"
+#include "mirakuru/probe.hpp"
 
 namespace mirakuru {
 
@@ -28,9 +28,31 @@ class TcpProbe final : public Probe {
   }
 
   // Names are resolved again for every run: a test may point them elsewhere between runs.
-  void reset() override { endpoints_.clear(); }
+  void reset() override {
+    endpoints_.clear();
+    listening_.clear();
+  }
 
-  ProbeResult check() override { return probe(deadline()); }
+  // A socket the runner itself made listen on our endpoint accepts connections: the check after
+  // it answers without connecting (which would cost the wait a connect and the service an
+  // accept). Connects take over for everything else.
+  ProbeResult check() override {
+    if (!listening_.empty()) {
+      const auto sockets = std::move(listening_);
+      listening_.clear();
+      if (resolved()) {
+        for (const auto& socket : sockets) {
+          if (const auto* endpoint = detail::served_by(endpoints_, socket)) {
+            return ProbeResult::ready(endpoint->text +
+                                      " accepts connections (its listen() was seen)");
+          }
+        }
+      }
+    }
+    return probe(deadline());
+  }
+
+  void on_listening(const ListeningSocket& socket) override { listening_.push_back(socket); }
 
   // A refused connect never reaches the service's code: ask as often as the Executor allows.
   std::optional<std::chrono::steady_clock::time_point> next_check() const override {
@@ -42,19 +64,23 @@ class TcpProbe final : public Probe {
   std::string describe() const override { return "TCP " + detail::host_port(host_, port_); }
 
  private:
+  // Resolves the endpoints once per run; false (and `error_` says why) while it cannot.
+  bool resolved(std::chrono::steady_clock::time_point deadline) {
+    if (!endpoints_.empty()) return true;
+    return detail::resolve_tcp(host_, port_, endpoints_, error_, deadline);
+  }
+  bool resolved() { return resolved(deadline()); }
+
   ProbeResult probe(std::chrono::steady_clock::time_point deadline) {
-    if (endpoints_.empty()) {
-      std::string error;
-      if (!detail::resolve_tcp(host_, port_, endpoints_, error, deadline)) {
-        return ProbeResult::not_yet(error);
-      }
-    }
+    if (!resolved(deadline)) return ProbeResult::not_yet(error_);
     return detail::connect_any(endpoints_, deadline, kPerAddress);
   }
 
   std::string host_;
   int port_;
   std::vector<detail::Endpoint> endpoints_;
+  std::string error_;                       // why the name could not be resolved
+  std::vector<ListeningSocket> listening_;  // told since the last check
 };
 
 }  // namespace

@@ -22,6 +22,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace mirakuru::detail {
 
@@ -41,12 +43,24 @@ struct ListenReport {
 // the child sent it before exec).
 ListenReport receive_listen_report(int socket_fd);
 
+// A TCP socket the runner made listen for the service, in the runner's own network namespace
+// (so a connect of the runner's probes reaches it): its address as getsockname() gives it
+// after the call ("127.0.0.1", "::", "0.0.0.0").
+struct Listened {
+  std::string address;
+  int port = 0;
+  bool v6only = false;  // an IPv6 socket that does not also take IPv4 connections
+};
+
 // Answers every listen() waiting on `listener` (see above); the caller holds the process's
-// listen mutex (Process::answer_listens()). `finished` when no
-// process can use the filter any more (all exited) or the descriptor failed: close it then.
+// listen mutex (Process::answer_listens()). `finished` when no process can use the filter any
+// more (all exited) or the descriptor failed: close it then. `listening`: the sockets the
+// runner made listen, in the order of the calls (a socket of another network namespace, or
+// one whose namespace cannot be told, is answered but not listed).
 struct ListenAnswers {
   int answered = 0;
   bool finished = false;
+  std::vector<Listened> listening;
 };
 ListenAnswers answer_listens(int listener);
 

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstddef>
 #include <ctime>
 
 #include "process/listen_events.hpp"
@@ -128,6 +129,11 @@ bool Process::answer_listens(int listener) {
   {
     std::lock_guard<std::mutex> lock(listen_mutex_);  // the pump and a direct waiter
     answers = detail::answer_listens(listener);
+    // Listed before listens() counts them: whoever sees the count finds the sockets.
+    for (auto& socket : answers.listening) {
+      if (listening_.size() == kMaxListening) break;
+      listening_.push_back(std::move(socket));
+    }
   }
   if (answers.answered > 0) {
     listens_.fetch_add(static_cast<std::uint64_t>(answers.answered));
@@ -135,6 +141,12 @@ bool Process::answer_listens(int listener) {
     bump_locked();
   }
   return answers.finished;
+}
+
+std::vector<Listened> Process::listening(std::size_t from) const {
+  std::lock_guard<std::mutex> lock(listen_mutex_);
+  if (from >= listening_.size()) return {};
+  return {listening_.begin() + static_cast<std::ptrdiff_t>(from), listening_.end()};
 }
 
 Process::Snapshot Process::snapshot() const {

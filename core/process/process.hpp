@@ -10,10 +10,12 @@
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "mirakuru/options.hpp"
 #include "process/guardian_handle.hpp"
 #include "process/guardian_protocol.hpp"
+#include "process/listen_events.hpp"
 #include "process/output_ring.hpp"
 
 namespace mirakuru::detail {
@@ -92,6 +94,11 @@ class Process {
   std::uint64_t events() const;
   // How many listen() calls of the tree were reported so far (listen_events only).
   std::uint64_t listens() const { return listens_.load(); }
+  // The TCP sockets the runner made listen for the tree (listen_events.hpp), from the `from`-th
+  // on, in the order of the calls; complete for every call listens() has counted. At most
+  // kMaxListening are kept (a service that listens in a loop).
+  std::vector<Listened> listening(std::size_t from) const;
+  static constexpr std::size_t kMaxListening = 256;
   // Waits until events() != seen or `until`; updates seen. True when something happened.
   // With direct reads enabled, the waiting thread reads the output pipes itself (see below).
   bool wait_event(std::chrono::steady_clock::time_point until, std::uint64_t& seen);
@@ -164,7 +171,8 @@ class Process {
   int direct_event_fd_ = -1;
   std::atomic<bool> direct_waiting_{false};
   std::atomic<std::uint64_t> listens_{0};
-  std::mutex listen_mutex_;  // held by whoever answers listen notifications
+  mutable std::mutex listen_mutex_;  // held by whoever answers listen notifications
+  std::vector<Listened> listening_;  // guarded by listen_mutex_
 };
 
 }  // namespace mirakuru::detail

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -64,6 +65,35 @@ class PortReservation {
   // Turns the reservation into a listener: the port is then "already served".
   void listen() {
     if (::listen(fd_, 16) != 0) throw std::system_error(errno, std::generic_category(), "listen");
+  }
+
+  // After listen(): accepts connections until none has come for `quiet`, reads what each sends
+  // (until it closes, sends a blank line, or is quiet for `quiet`) and answers a request with
+  // "200 OK". Returns how many connections came; `first_bytes` gets what the first one sent.
+  int take_connections(std::string* first_bytes,
+                       std::chrono::milliseconds quiet = std::chrono::milliseconds(300)) {
+    int connections = 0;
+    const int wait_ms = static_cast<int>(quiet.count());
+    for (pollfd listening{fd_, POLLIN, 0}; ::poll(&listening, 1, wait_ms) == 1;) {
+      const int connection = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (connection < 0) break;
+      std::string received;
+      char buffer[1024];
+      for (pollfd readable{connection, POLLIN, 0};
+           received.find("\r\n\r\n") == std::string::npos && ::poll(&readable, 1, wait_ms) == 1;) {
+        const ssize_t got = ::read(connection, buffer, sizeof buffer);
+        if (got <= 0) break;
+        received.append(buffer, static_cast<std::size_t>(got));
+      }
+      if (!received.empty()) {
+        const std::string answer =
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        [[maybe_unused]] const ssize_t sent = ::write(connection, answer.data(), answer.size());
+      }
+      ::close(connection);
+      if (connections++ == 0 && first_bytes != nullptr) *first_bytes = received;
+    }
+    return connections;
   }
 
  private:

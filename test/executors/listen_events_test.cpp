@@ -15,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "executor_test_support.hpp"
 #include "mirakuru/executors.hpp"
@@ -68,9 +69,147 @@ TEST(ListenEvents, ASilentServerIsCheckedWhenItListens) {
   // run yet when the first of them connects).
   RecordProperty("checks", static_cast<int>(ex.checks()));
   EXPECT_GE(ex.checks(), 2u);
+  // The runner made the listen() itself: the check after it needs no connect.
+  EXPECT_EQ(ex.last_check().detail,
+            "127.0.0.1:" + port.str() + " accepts connections (its listen() was seen)");
   EXPECT_EQ(ex.output(), "");  // no output could have woken it
   EXPECT_EQ(proc_status(ex.pid(), "Seccomp_filters"), "Seccomp_filters:\t1");
   ex.stop();
+}
+
+TEST(ListenEvents, AServerBoundToEveryAddressServesTheLoopbackProbe) {
+  mt::PortReservation port;
+  mirakuru::TcpExecutor ex(server(port, 100) + " --host 0.0.0.0", "127.0.0.1", port.port(),
+                           no_polling(true, 5s));
+  start_woken_by_listen(ex);
+  EXPECT_THAT(ex.last_check().detail, HasSubstr("(its listen() was seen)"));
+  ex.stop();
+}
+
+TEST(ListenEvents, AListenOnAnotherPortDoesNotMakeTheServiceReady) {
+  mt::PortReservation port;
+  mt::PortReservation other;
+  // The other port listens at once, ours 300 ms later: ready before then would be a mistake.
+  const std::string command = server(other, 0) + " & exec " + server(port, 300);
+  mirakuru::TcpExecutor ex(command, "127.0.0.1", port.port(), no_polling(true, 5s, true));
+  mt::Stopwatch watch;
+  ex.start();
+  EXPECT_GE(watch.elapsed(), 250ms);
+  EXPECT_LT(watch.elapsed(), 4s);
+  EXPECT_THAT(ex.last_check().detail, HasSubstr(":" + port.str() + " accepts connections"));
+  ex.stop();
+}
+
+// A server in a network namespace of its own listens on "our" port without serving us: the
+// runner must not take its listen() for the port accepting.
+TEST(ListenEvents, AListenInAnotherNetworkNamespaceIsNotTaken) {
+  if (std::system("unshare -n true >/dev/null 2>&1") != 0) {  // NOLINT(concurrency-mt-unsafe)
+    GTEST_SKIP() << "unshare -n is not allowed here";
+  }
+  mt::PortReservation port;
+  // Loopback is down in a fresh namespace: the server binds every address there.
+  mirakuru::TcpExecutor ex(
+      "unshare -n " + mt::fixture("tcp_server") + " --host 0.0.0.0 --port " + port.str(),
+      "127.0.0.1", port.port(), no_polling(true, 1500ms));
+  try {
+    ex.start();
+    FAIL() << "ready, though nothing listens on port " << port.str() << " here";
+  } catch (const mirakuru::TimeoutExpired& e) {
+    // It did listen, over there.
+    EXPECT_THAT(e.what(), HasSubstr("listening on 0.0.0.0:" + port.str()));
+    EXPECT_THAT(e.what(), HasSubstr("connection refused"));
+  }
+}
+
+// The probes' side of it, without a process: what start() passes to on_listening().
+mirakuru::ListeningSocket socket_on(const std::string& address, int port, bool v6only = false) {
+  return {address, port, v6only};
+}
+
+TEST(ListeningSockets, TheTcpProbeAnswersFromTheSocketWithoutConnecting) {
+  mt::PortReservation port;  // bound, never listening: a connect is refused
+  auto probe = mirakuru::make_tcp_probe("127.0.0.1", port.port());
+  probe->set_deadline(std::chrono::steady_clock::now() + 5s);
+  probe->reset();
+  EXPECT_FALSE(probe->check().is_ready());
+  probe->on_listening(socket_on("127.0.0.1", port.port()));
+  const auto result = probe->check();
+  EXPECT_TRUE(result.is_ready());
+  EXPECT_EQ(result.detail,
+            "127.0.0.1:" + port.str() + " accepts connections (its listen() was seen)");
+  // Told once: the next check connects again (and is refused).
+  EXPECT_THAT(probe->check().detail, HasSubstr("connection refused"));
+}
+
+TEST(ListeningSockets, OtherPortsAddressesAndForgottenSocketsAreNotTaken) {
+  mt::PortReservation port;
+  auto probe = mirakuru::make_tcp_probe("127.0.0.1", port.port());
+  probe->set_deadline(std::chrono::steady_clock::now() + 5s);
+  probe->reset();
+  const auto told = [&](const mirakuru::ListeningSocket& socket) {
+    probe->on_listening(socket);
+    return probe->check().is_ready();
+  };
+  EXPECT_FALSE(told(socket_on("127.0.0.1", port.port() == 65535 ? 1 : port.port() + 1)));
+  EXPECT_FALSE(told(socket_on("127.0.0.2", port.port())));
+  EXPECT_FALSE(told(socket_on("::1", port.port())));
+  EXPECT_FALSE(told(socket_on("::", port.port(), true)));  // IPv6 only: not 127.0.0.1
+  EXPECT_TRUE(told(socket_on("::", port.port())));
+  EXPECT_TRUE(told(socket_on("0.0.0.0", port.port())));
+  probe->on_listening(socket_on("127.0.0.1", port.port()));
+  probe->reset();  // a new start(): what the last run's tree did is forgotten
+  EXPECT_FALSE(probe->check().is_ready());
+
+  // A wildcard serves loopback only: another host's address is surely served only by its own
+  // bind.
+  auto remote = mirakuru::make_tcp_probe("192.0.2.1", port.port());  // TEST-NET-1
+  remote->set_deadline(std::chrono::steady_clock::now() + 50ms);
+  remote->reset();
+  remote->on_listening(socket_on("0.0.0.0", port.port()));
+  EXPECT_FALSE(remote->check().is_ready());
+  remote->set_deadline(std::chrono::steady_clock::now() + 50ms);
+  remote->on_listening(socket_on("192.0.2.1", port.port()));
+  EXPECT_TRUE(remote->check().is_ready());
+}
+
+TEST(ListeningSockets, ACompositeProbePassesThemOn) {
+  mt::PortReservation a;
+  mt::PortReservation b;
+  auto probe =
+      mirakuru::all_of(mirakuru::probe_list(mirakuru::make_tcp_probe("127.0.0.1", a.port()),
+                                            mirakuru::make_tcp_probe("127.0.0.1", b.port())));
+  probe->set_deadline(std::chrono::steady_clock::now() + 5s);
+  probe->reset();
+  probe->on_listening(socket_on("127.0.0.1", a.port()));
+  EXPECT_FALSE(probe->check().is_ready());  // b is still refused
+  probe->on_listening(socket_on("127.0.0.1", b.port()));
+  EXPECT_TRUE(probe->check().is_ready());
+}
+
+// The HTTP probe's first connect only learns that the port accepts; a socket seen listening
+// tells it as much, and its first request is the server's first connection.
+int connections_of_a_first_check(bool told, std::string* first_bytes) {
+  mt::PortReservation port;
+  port.listen();
+  auto probe = mirakuru::make_http_probe("http://127.0.0.1:" + port.str() + "/health");
+  probe->set_deadline(std::chrono::steady_clock::now() + 5s);
+  probe->reset();
+  if (told) probe->on_listening(socket_on("127.0.0.1", port.port()));
+  mirakuru::ProbeResult result;
+  std::thread checking([&] { result = probe->check(); });
+  const int connections = port.take_connections(first_bytes);
+  checking.join();
+  EXPECT_TRUE(result.is_ready()) << result.detail;
+  return connections;
+}
+
+TEST(ListeningSockets, TheHttpProbeSendsItsFirstRequestOnItsOnlyConnection) {
+  std::string first;
+  EXPECT_EQ(connections_of_a_first_check(true, &first), 1);
+  EXPECT_EQ(first.rfind("HEAD /health HTTP/1.1\r\n", 0), 0u) << first;
+  // Not told: a connect first (closed without a byte), then the request.
+  EXPECT_EQ(connections_of_a_first_check(false, &first), 2);
+  EXPECT_EQ(first, "");
 }
 
 TEST(ListenEvents, WithoutThemTheSameServerWaitsForThePoll) {

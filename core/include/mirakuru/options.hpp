@@ -64,8 +64,9 @@ struct Options {
 
   // --- listen events (readiness executors whose probe waits for a port or a unix socket) ---
   // The kernel reports each listen() call of the service's process tree to the runner (a
-  // seccomp user notification; the call then proceeds unchanged), so start() checks the port
-  // the moment it starts listening and otherwise polls sparsely: a silent server is seen
+  // seccomp user notification; the call keeps its effect and result: for a TCP socket the
+  // runner makes it on the service's behalf, and so knows the port accepts), so start() checks
+  // the port the moment it starts listening and otherwise polls sparsely: a silent server is seen
   // 0.25-0.5 ms after its listen() whenever it comes, for ~1% of a core while waiting (dense
   // polling: ~0.25 ms, but ~20% of a core). Linux 5.5 or later; where it is unavailable
   // start() polls densely as before (Options::poll_initial).

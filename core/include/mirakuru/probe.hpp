@@ -7,6 +7,9 @@
 //   waits_for_listen()) is asked right after each listen() call of the service's process tree,
 //   which the kernel reports (Options::listen_events), and otherwise sparsely, on the backoff
 //   below: a server is seen a fraction of a millisecond after it listens, for ~1% of a core.
+//   The runner makes a TCP listen() for the service and tells the probe which socket now
+//   listens (on_listening()): the TCP probe then needs no connect, the HTTP probe sends its
+//   first request at once.
 //   Where the kernel has no listen events, and for file probes, free checks are made every
 //   Options::poll_initial (250 us) for as long as start() waits: ~0.25 ms after the listen(),
 //   but ~20% of a core.
@@ -71,6 +74,15 @@ struct ProbeResult {
   bool is_ready() const { return state == State::Ready; }
 };
 
+// A TCP socket the runner made listen on the service's behalf (Options::listen_events), in the
+// runner's network namespace: the address as bound ("127.0.0.1", "::1", "0.0.0.0", "::") and
+// the port. `v6only`: an IPv6 socket that takes no IPv4 connections (IPV6_V6ONLY).
+struct ListeningSocket {
+  std::string address;
+  int port = 0;
+  bool v6only = false;
+};
+
 class Probe {
  public:
   virtual ~Probe() = default;
@@ -104,6 +116,13 @@ class Probe {
   // asks for the service's listen() calls (Options::listen_events) and checks right after each,
   // polling only sparsely in between, instead of every poll_initial. Default false.
   virtual bool waits_for_listen() const { return false; }
+
+  // Called by start(), before the next check(), for each TCP socket of the service's tree that
+  // now listens (with listen events, the runner makes the listen() itself and knows the socket
+  // accepts). A probe whose endpoint it serves may answer that check from it instead of
+  // connecting (the TCP probe does; the HTTP probe sends its first request at once). Default:
+  // ignored.
+  virtual void on_listening(const ListeningSocket& /*socket*/) {}
 
   // Output probes: true to receive on_line() for each line of the started process. Such probes
   // are not polled: check() is called again only after new output or an exit.

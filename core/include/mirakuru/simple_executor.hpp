@@ -48,11 +48,13 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "mirakuru/command.hpp"
 #include "mirakuru/errors.hpp"
 #include "mirakuru/options.hpp"
 #include "mirakuru/output_wait.hpp"
+#include "mirakuru/probe.hpp"  // ListeningSocket
 
 namespace mirakuru {
 
@@ -195,6 +197,10 @@ class SimpleExecutor {
   void want_listen_events(bool wanted) { want_listen_events_ = wanted; }
   std::optional<std::uint64_t> listens() const;
   bool listen_no_new_privs() const;
+  // The TCP sockets the current process's tree made listen (through listen events), from the
+  // `from`-th on, in the order of the calls: complete for every call listens() has counted
+  // (the first 256 of a run are kept). Sockets of another network namespace are not listed.
+  std::vector<ListeningSocket> listening(std::size_t from) const;
 
   // Kills the process tree at once and reaps it (for failed starts). Never throws.
   void kill_quietly() noexcept;
