@@ -235,6 +235,7 @@ Executor& Executor::start_attempt() {
   // (a container's proxy) is still seen, a little later.
   std::uint64_t listens_seen = 0;
   // The probe hears of each socket the runner made listen before the check that follows it.
+  const bool wants_listens = probe_ && probe_->waits_for_listen();
   std::uint64_t listens_told = 0;
   std::size_t sockets_told = 0;
   Clock::time_point after_listen_until = Clock::time_point::min();
@@ -254,7 +255,7 @@ Executor& Executor::start_attempt() {
       probe_->on_output_closed();
       closed_reported = true;
     }
-    if (probe_) {
+    if (probe_ && wants_listens) {
       const auto count = listens();
       if (count && *count != listens_told) {
         listens_told = *count;
