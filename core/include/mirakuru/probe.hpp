@@ -43,9 +43,9 @@
 // in <mirakuru/probe_factories.hpp>, which this header includes: e.g. to wait for an HTTP
 // endpoint of a process that an exec probe also has to confirm.
 //
-// Threads: an Executor calls occupied(), reset(), check() and on_output_closed() from the thread
-// that runs start(); on_line() is called on the library's output thread, never concurrently with
-// reset() (the Executor serializes the two).
+// Threads: an Executor calls occupied(), reset(), check(), on_listening() and on_output_closed()
+// from the thread that runs start(); on_line() is called on the library's output thread, never
+// concurrently with reset() (the Executor serializes the two).
 #pragma once
 
 #include <chrono>
