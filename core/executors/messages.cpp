@@ -50,4 +50,8 @@ std::string errno_text(int errno_value) {
   return s;
 }
 
+std::string output_tail_header(const std::string& stream, const std::string& command) {
+  return "--- last " + stream + " of '" + command + "' ---\n";
+}
+
 }  // namespace mirakuru::detail

@@ -16,4 +16,8 @@ std::string format_duration(std::chrono::milliseconds d);
 // strerror(errno_value), lowercased first letter, for "connect: connection refused".
 std::string errno_text(int errno_value);
 
+// The line that opens each stream's part of an output tail (SimpleExecutor::output_tail()):
+// "--- last stdout of 'COMMAND' ---\n". `stream` is "stdout" or "stderr".
+std::string output_tail_header(const std::string& stream, const std::string& command);
+
 }  // namespace mirakuru::detail

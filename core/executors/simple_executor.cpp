@@ -402,7 +402,7 @@ std::string SimpleExecutor::output_tail(std::size_t max_lines, std::size_t max_b
     const std::string text = detail::tail(process->output(stream), max_lines, max_bytes / 2);
     if (text.empty()) continue;
     if (!result.empty()) result += '\n';
-    result += "--- last " + std::string(label) + " of '" + command_.str() + "' ---\n" + text;
+    result += detail::output_tail_header(label, command_.str()) + text;
   }
   return result;
 }

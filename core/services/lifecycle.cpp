@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <string>
 #include <thread>
 #include <utility>
 
 #include "executors/line_regex.hpp"
+#include "executors/messages.hpp"
 #include "executors/retry.hpp"
 #include "mirakuru/errors.hpp"
 #include "process/log.hpp"
@@ -42,7 +44,14 @@ bool lost_its_port(const std::exception_ptr& error) {
     // engine (RE2, linear time), as any service output.
     static const detail::LineRegex in_use("(?i)address already in use|eaddrinuse|port is already",
                                           "port-in-use");
-    return in_use.search(e.output_tail());
+    // The tail's headers name the command, whose words are not the service's.
+    std::string printed = e.output_tail();
+    for (const char* stream : {"stdout", "stderr"}) {
+      const std::string header = detail::output_tail_header(stream, e.command());
+      const auto at = printed.find(header);
+      if (at != std::string::npos) printed.erase(at, header.size());
+    }
+    return in_use.search(printed);
   } catch (...) {
     return false;
   }

@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 
 #include "mirakuru/errors.hpp"
 #include "mirakuru/executors.hpp"
@@ -268,6 +269,32 @@ TEST(ServiceSet, AutoPortTakenBeforeStartIsRetriedOnANewPort) {
   EXPECT_THAT(set.executor("user").output(),
               HasSubstr("--needs-port " + std::to_string(set.port("probe"))));
   set.stop();
+}
+
+// Only what the service printed tells a lost port: the tail's header names the command, and a
+// command line that merely mentions one must not turn an ordinary failure into a port retry.
+TEST(ServiceSet, ACommandThatMentionsATakenPortIsNotRetriedForIt) {
+  test::TempDir dir;
+  const auto starts = dir / "starts";
+  nlohmann::json config = {{"services",
+                            {{"a",
+                              {{"command",
+                                {"sh", "-c", "echo start >> \"$0\"; echo broken config; exit 3",
+                                 starts.string(), "--on-error 'port is already taken'"}},
+                               {"port", "auto"},
+                               {"ready", {{"tcp", nlohmann::json::object()}}}}}}}};
+  auto set = ServiceSet::from_json(config);
+  try {
+    set.start();
+    FAIL() << "started";
+  } catch (const ProcessExitedWithError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("broken config"));
+  }
+  std::ifstream in(starts);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) ++lines;
+  EXPECT_EQ(lines, 1) << "retried on a new port, though the service never said its port was taken";
 }
 
 TEST(ServiceSet, EndpointsAndAttach) {
