@@ -255,7 +255,7 @@ Executor& Executor::start_attempt() {
       probe_->on_output_closed();
       closed_reported = true;
     }
-    if (probe_ && wants_listens) {
+    if (wants_listens) {
       const auto count = listens();
       if (count && *count != listens_told) {
         listens_told = *count;

@@ -192,28 +192,21 @@ class HttpProbe final : public Probe {
   // The endpoint a socket told by on_listening() serves, if any (the told ones are forgotten).
   const detail::Endpoint* listening() {
     if (listening_.empty()) return nullptr;
-    const auto sockets = std::move(listening_);
-    listening_.clear();
-    if (endpoints_.empty()) {
-      std::string error;
-      if (!detail::resolve_tcp(parsed_.host, parsed_.port, endpoints_, error, deadline())) {
-        return nullptr;
-      }
-    }
-    for (const auto& socket : sockets) {
-      if (const auto* endpoint = detail::served_by(endpoints_, socket)) return endpoint;
-    }
-    return nullptr;
+    const auto sockets = std::exchange(listening_, {});
+    std::string error;
+    return resolved(deadline(), error) ? detail::served_by(endpoints_, sockets) : nullptr;
+  }
+
+  // Resolves the endpoints once per run; false (`error` says why) while it cannot.
+  bool resolved(std::chrono::steady_clock::time_point deadline, std::string& error) {
+    return !endpoints_.empty() ||
+           detail::resolve_tcp(parsed_.host, parsed_.port, endpoints_, error, deadline);
   }
 
   ProbeResult tcp(std::chrono::steady_clock::time_point deadline,
                   const detail::Endpoint** accepted = nullptr) {
-    if (endpoints_.empty()) {
-      std::string error;
-      if (!detail::resolve_tcp(parsed_.host, parsed_.port, endpoints_, error, deadline)) {
-        return ProbeResult::not_yet(error);
-      }
-    }
+    std::string error;
+    if (!resolved(deadline, error)) return ProbeResult::not_yet(error);
     return detail::connect_any(endpoints_, deadline, kOccupiedBound, accepted);
   }
 

@@ -183,26 +183,35 @@ std::string address_text(const Endpoint& endpoint) {
   return buf;
 }
 
-const Endpoint* served_by(const std::vector<Endpoint>& endpoints, const ListeningSocket& socket) {
-  for (const auto& endpoint : endpoints) {
-    const auto* sa = reinterpret_cast<const sockaddr*>(&endpoint.address);
-    bool loopback = false;
-    int port = 0;
-    if (sa->sa_family == AF_INET6) {
-      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
-      port = ntohs(in6->sin6_port);
-      loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-      if (port == socket.port && loopback && socket.address == "::") return &endpoint;
-    } else if (sa->sa_family == AF_INET) {
-      const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
-      port = ntohs(in->sin_port);
-      loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-      if (port == socket.port && loopback &&
-          (socket.address == "0.0.0.0" || (socket.address == "::" && !socket.v6only))) {
-        return &endpoint;
-      }
+namespace {
+
+bool serves(const Endpoint& endpoint, const ListeningSocket& socket) {
+  const auto* sa = reinterpret_cast<const sockaddr*>(&endpoint.address);
+  if (sa->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    if (ntohs(in6->sin6_port) != socket.port) return false;
+    if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) && socket.address == "::") return true;
+  } else if (sa->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    if (ntohs(in->sin_port) != socket.port) return false;
+    const bool loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    if (loopback && (socket.address == "0.0.0.0" || (socket.address == "::" && !socket.v6only))) {
+      return true;
     }
-    if (port == socket.port && address_text(endpoint) == socket.address) return &endpoint;
+  } else {
+    return false;
+  }
+  return address_text(endpoint) == socket.address;
+}
+
+}  // namespace
+
+const Endpoint* served_by(const std::vector<Endpoint>& endpoints,
+                          const std::vector<ListeningSocket>& sockets) {
+  for (const auto& socket : sockets) {
+    for (const auto& endpoint : endpoints) {
+      if (serves(endpoint, socket)) return &endpoint;
+    }
   }
   return nullptr;
 }

@@ -40,11 +40,12 @@ ProbeResult connect_any(const std::vector<Endpoint>& endpoints,
                         std::chrono::steady_clock::time_point deadline,
                         std::chrono::milliseconds per_address, const Endpoint** accepted = nullptr);
 
-// The first of `endpoints` that `socket` (listening in the runner's network namespace) serves:
-// the same port and address, or a wildcard bind ("0.0.0.0"; "::", which takes IPv4 too unless
-// v6only) for a loopback endpoint — a wildcard also serves the host's other addresses, but only
-// loopback is surely this host. Null when it serves none.
-const Endpoint* served_by(const std::vector<Endpoint>& endpoints, const ListeningSocket& socket);
+// The first of `endpoints` that one of `sockets` (listening in the runner's network namespace)
+// serves: the same port and address, or a wildcard bind ("0.0.0.0"; "::", which takes IPv4 too
+// unless v6only) for a loopback endpoint — a wildcard also serves the host's other addresses,
+// but only loopback is surely this host. Null when they serve none.
+const Endpoint* served_by(const std::vector<Endpoint>& endpoints,
+                          const std::vector<ListeningSocket>& sockets);
 
 // The endpoint's address alone, without port or brackets: "127.0.0.1", "::1".
 std::string address_text(const Endpoint& endpoint);

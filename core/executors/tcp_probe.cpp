@@ -1,6 +1,7 @@
 // Ready when host:port accepts a TCP connection.
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "executors/tcp_connect.hpp"
@@ -38,15 +39,11 @@ class TcpProbe final : public Probe {
   // accept). Connects take over for everything else.
   ProbeResult check() override {
     if (!listening_.empty()) {
-      const auto sockets = std::move(listening_);
-      listening_.clear();
-      if (resolved()) {
-        for (const auto& socket : sockets) {
-          if (const auto* endpoint = detail::served_by(endpoints_, socket)) {
-            return ProbeResult::ready(endpoint->text +
-                                      " accepts connections (its listen() was seen)");
-          }
-        }
+      const auto sockets = std::exchange(listening_, {});
+      const auto* endpoint =
+          resolved(deadline()) ? detail::served_by(endpoints_, sockets) : nullptr;
+      if (endpoint != nullptr) {
+        return ProbeResult::ready(endpoint->text + " accepts connections (its listen() was seen)");
       }
     }
     return probe(deadline());
@@ -69,7 +66,6 @@ class TcpProbe final : public Probe {
     if (!endpoints_.empty()) return true;
     return detail::resolve_tcp(host_, port_, endpoints_, error_, deadline);
   }
-  bool resolved() { return resolved(deadline()); }
 
   ProbeResult probe(std::chrono::steady_clock::time_point deadline) {
     if (!resolved(deadline)) return ProbeResult::not_yet(error_);

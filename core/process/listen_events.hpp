@@ -21,6 +21,7 @@
 // spawn goes on without it and the probes poll as before.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -56,13 +57,14 @@ struct Listened {
 // listen mutex (Process::answer_listens()). `finished` when no process can use the filter any
 // more (all exited) or the descriptor failed: close it then. `listening`: the sockets the
 // runner made listen, in the order of the calls (a socket of another network namespace, or
-// one whose namespace cannot be told, is answered but not listed).
+// one whose namespace cannot be told, is answered but not listed); at most `room` of them are
+// described and listed.
 struct ListenAnswers {
   int answered = 0;
   bool finished = false;
   std::vector<Listened> listening;
 };
-ListenAnswers answer_listens(int listener);
+ListenAnswers answer_listens(int listener, std::size_t room);
 
 // Why there are no listen events, for logs ("not supported by this kernel ..."), from
 // ListenReport::error.

@@ -49,9 +49,6 @@ struct Record {
   int no_new_privs;
 };
 
-// A bound on the sockets listed in one batch of answers (a service that listens in a loop).
-constexpr std::size_t kMaxListened = 256;
-
 #ifdef MIRAKURU_LISTEN_EVENTS
 // listen() of the native ABI → a notification; everything else → allowed.
 constexpr sock_filter kFilter[] = {
@@ -142,7 +139,7 @@ bool describe_listening(int socket, Listened& out) {
 // between receive and send, the dearer its wake-up (measured: the send costs ~50 us after 5 us,
 // ~200 us after 80 us).
 bool listen_for(int listener, const seccomp_notif& request, bool& sent,
-                std::vector<Listened>& listening) {
+                std::vector<Listened>& listening, std::size_t room) {
 #if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, request.pid, 0));
   if (pidfd < 0) return false;
@@ -170,7 +167,7 @@ bool listen_for(int listener, const seccomp_notif& request, bool& sent,
         sent = ::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
         done = true;
         Listened socket_listening;
-        if (sent && result == 0 && listening.size() < kMaxListened &&
+        if (sent && result == 0 && listening.size() < room &&
             in_our_netns(socket, static_cast<pid_t>(request.pid)) &&
             describe_listening(socket, socket_listening)) {
           listening.push_back(std::move(socket_listening));
@@ -186,6 +183,7 @@ bool listen_for(int listener, const seccomp_notif& request, bool& sent,
   (void)request;
   (void)sent;
   (void)listening;
+  (void)room;
   return false;
 #endif
 }
@@ -261,7 +259,7 @@ ListenReport receive_listen_report(int socket_fd) {
   return report;
 }
 
-ListenAnswers answer_listens(int listener) {
+ListenAnswers answer_listens(int listener, std::size_t room) {
   ListenAnswers answers;
 #ifdef MIRAKURU_LISTEN_EVENTS
   alignas(seccomp_notif) unsigned char buffer[512];
@@ -293,7 +291,7 @@ ListenAnswers answer_listens(int listener) {
       return answers;
     }
     bool sent = false;
-    if (!listen_for(listener, *request, sent, answers.listening)) {
+    if (!listen_for(listener, *request, sent, answers.listening, room)) {
       seccomp_notif_resp response{};
       response.id = request->id;
       response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -304,6 +302,7 @@ ListenAnswers answer_listens(int listener) {
   }
 #else
   (void)listener;
+  (void)room;
   answers.finished = true;
   return answers;
 #endif

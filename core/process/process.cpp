@@ -128,12 +128,9 @@ bool Process::answer_listens(int listener) {
   ListenAnswers answers;
   {
     std::lock_guard<std::mutex> lock(listen_mutex_);  // the pump and a direct waiter
-    answers = detail::answer_listens(listener);
+    answers = detail::answer_listens(listener, kMaxListening - listening_.size());
     // Listed before listens() counts them: whoever sees the count finds the sockets.
-    for (auto& socket : answers.listening) {
-      if (listening_.size() == kMaxListening) break;
-      listening_.push_back(std::move(socket));
-    }
+    for (auto& socket : answers.listening) listening_.push_back(std::move(socket));
   }
   if (answers.answered > 0) {
     listens_.fetch_add(static_cast<std::uint64_t>(answers.answered));
