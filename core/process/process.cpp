@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -206,13 +207,46 @@ void Process::end_direct_reads() {
   direct_event_fd_ = -1;
 }
 
+// EPOLL_CTL_MOD never allocates (unlike a DEL and a new ADD), so standing back cannot fail;
+// epoll adds EPOLLERR | EPOLLHUP to every mask, which is what keeps the hang-ups coming.
+unsigned Process::stand_aside() {
+  std::lock_guard<std::mutex> lock(pump_mutex_);
+  unsigned slots = 0;
+  for (int slot = 0; slot < 3; ++slot) {
+    const PumpWatch& watch = pump_watches[slot];
+    if (direct_fds_[slot] < 0 || watch.fd < 0 || pump_epoll_fd < 0) continue;
+    epoll_event event{};
+    event.data.ptr = watch.watch;
+    if (::epoll_ctl(pump_epoll_fd, EPOLL_CTL_MOD, watch.fd, &event) == 0) slots |= 1U << slot;
+  }
+  return slots;
+}
+
+void Process::stand_back(unsigned slots) {
+  if (slots == 0) return;
+  std::lock_guard<std::mutex> lock(pump_mutex_);
+  for (int slot = 0; slot < 3; ++slot) {
+    const PumpWatch& watch = pump_watches[slot];
+    // Closed meanwhile (the pump saw the hang-up): nothing to restore.
+    if ((slots & (1U << slot)) == 0 || watch.fd < 0) continue;
+    epoll_event event{};
+    event.events = EPOLLIN;  // input left in the descriptor wakes the pump at once
+    event.data.ptr = watch.watch;
+    ::epoll_ctl(pump_epoll_fd, EPOLL_CTL_MOD, watch.fd, &event);
+  }
+}
+
 // Called with direct_mutex_ held.
 bool Process::wait_event_direct(std::chrono::steady_clock::time_point until, std::uint64_t& seen) {
   direct_waiting_.store(true);
   struct NotWaiting {
-    std::atomic<bool>& flag;
-    ~NotWaiting() { flag.store(false); }
-  } not_waiting{direct_waiting_};
+    Process& process;
+    unsigned aside;
+    ~NotWaiting() {
+      process.stand_back(aside);
+      process.direct_waiting_.store(false);
+    }
+  } not_waiting{*this, stand_aside()};
   char buffer[16 * 1024];  // banners are short: the pump takes whatever does not fit
   for (;;) {
     {

@@ -51,16 +51,24 @@ class Process {
   std::shared_ptr<OutputLines> lines;
   std::uint64_t run = 0;
   int open_outputs = 0;
-  // The output pipes as the pump holds them (pump thread only; -1 once closed), so that an exit
-  // report can first drain what the process wrote before it exited.
-  int pump_fds[2] = {-1, -1};
+  // The pump's registrations: its epoll set, and for stdout, stderr and the listen notifications
+  // the descriptor it holds and the watch it registered it with (-1/null once closed). Written
+  // by the pump (and by the spawning thread before the pump sees them) under pump_mutex(); the
+  // pump reads its own without the lock (an exit report first drains what the process wrote
+  // before it exited). A direct waiter sets them aside while it polls (stand_aside()).
+  struct PumpWatch {
+    int fd = -1;
+    void* watch = nullptr;
+  };
+  enum PumpSlot { kPumpOut = 0, kPumpErr = 1, kPumpListen = 2 };
+  int pump_epoll_fd = -1;
+  PumpWatch pump_watches[3];
+  std::mutex& pump_mutex() { return pump_mutex_; }
   // Listen events (listen_events.hpp): set by the spawning thread before the pump sees the
   // process. `listen_events` when the pump answers the tree's listen() calls; `no_new_privs`
   // when the child had to set it for that.
   bool listen_events = false;
   bool no_new_privs = false;
-  // The pump's watch of the notification descriptor (pump thread only; null once closed).
-  void* pump_listen_watch = nullptr;
 
   // --- called by the pump thread (and by a direct reader, see below) ---
   // Whoever reads an output pipe holds input_mutex() from the read until on_output() returned:
@@ -106,13 +114,15 @@ class Process {
   // Direct reads, for a start() that waits for a banner. Through the pump, a line reaches the
   // waiter in two thread hand-offs (the pipe wakes the pump, the pump wakes the waiter); each
   // costs tens of microseconds when the other CPU is idle (more in a VM). While enabled, the
-  // waiting thread polls the pipes as well (through duplicates of their read ends, so the pump
-  // closing its descriptors at EOF cannot hand a reused number to the waiter) and whichever
-  // thread wakes first reads and delivers, under input_mutex(): one hand-off. EOF is left to
-  // the pump. enable_direct_reads() is called once by the spawning thread before the pump sees
-  // the process; end_direct_reads() releases the duplicates (any thread; also the destructor).
-  // `listen_fd` (-1: none), the tree's listen notifications, is polled the same way: the waiter
-  // answers a listen() itself (answer_listens(), like the pump) and checks at once.
+  // waiting thread polls the pipes itself (through duplicates of their read ends, so the pump
+  // closing its descriptors at EOF cannot hand a reused number to the waiter) and reads and
+  // delivers, under input_mutex(): one hand-off. While it polls, the pump's watches of the same
+  // descriptors stand aside (they report hang-ups only), so a write wakes the waiter alone; the
+  // pump takes over again between waits and after start(). EOF is left to the pump.
+  // enable_direct_reads() is called once by the spawning thread before the pump sees the process;
+  // end_direct_reads() releases the duplicates (any thread; also the destructor). `listen_fd` (-1:
+  // none), the tree's listen notifications, is polled the same way: the waiter answers a listen()
+  // itself (answer_listens(), like the pump) and checks at once.
   void enable_direct_reads(int out_fd, int err_fd, int listen_fd = -1);
   void end_direct_reads();
   // Counts as an event: wakes every wait_event()/wait_until() (an interrupted start()).
@@ -137,6 +147,11 @@ class Process {
  private:
   void bump_locked();
   void signal_direct_waiter();
+  // While a direct waiter polls a descriptor itself, the pump's watch of it reports hang-ups
+  // only (EOF, no process left to call listen()), not input: a banner or a listen() wakes one
+  // thread, not two racing for it. Returns the slots set aside; stand_back() restores them.
+  unsigned stand_aside();
+  void stand_back(unsigned slots);
   bool wait_event_direct(std::chrono::steady_clock::time_point until, std::uint64_t& seen);
   void call_hook(Stream stream, std::string_view bytes, bool end);
 
@@ -170,6 +185,7 @@ class Process {
   std::mutex event_fd_mutex_;
   int direct_event_fd_ = -1;
   std::atomic<bool> direct_waiting_{false};
+  std::mutex pump_mutex_;
   std::atomic<std::uint64_t> listens_{0};
   mutable std::mutex listen_mutex_;  // held by whoever answers listen notifications
   std::vector<Listened> listening_;  // guarded by listen_mutex_

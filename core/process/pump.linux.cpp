@@ -48,19 +48,49 @@ Pump::Pump() {
   std::thread([this] { run(); }).detach();
 }
 
-void Pump::watch(int fd, Source source, std::shared_ptr<Process> process) {
-  if (source == Source::Out || source == Source::Err) {
-    process->pump_fds[source == Source::Out ? 0 : 1] = fd;
+namespace {
+
+// The process's registration slot for a source (none for the status pipe).
+Process::PumpWatch* slot_of(Process& process, Pump::Source source) {
+  switch (source) {
+    case Pump::Source::Out:
+      return &process.pump_watches[Process::kPumpOut];
+    case Pump::Source::Err:
+      return &process.pump_watches[Process::kPumpErr];
+    case Pump::Source::Listen:
+      return &process.pump_watches[Process::kPumpListen];
+    case Pump::Source::Status:
+      break;
   }
-  Process* raw = process.get();
+  return nullptr;
+}
+
+// Forgets the registration of `w` (the pump is about to close its descriptor), under the lock a
+// direct waiter takes to set it aside.
+void unregister(Watch& w) {
+  Process::PumpWatch* slot = slot_of(*w.process, w.source);
+  if (slot == nullptr) return;
+  std::lock_guard<std::mutex> lock(w.process->pump_mutex());
+  *slot = {};
+}
+
+}  // namespace
+
+void Pump::watch(int fd, Source source, std::shared_ptr<Process> process) {
+  Process& raw = *process;
   auto* w = new Watch{fd, source, std::move(process), {}, 0};
-  if (source == Source::Listen) raw->pump_listen_watch = w;  // before the pump can see it
+  Process::PumpWatch* slot = slot_of(raw, source);
+  if (slot != nullptr) {  // before the pump can see it
+    std::lock_guard<std::mutex> lock(raw.pump_mutex());
+    raw.pump_epoll_fd = epoll_fd_;
+    *slot = {fd, w};
+  }
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.ptr = w;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) < 0) {
     const int error = errno;
-    if (source == Source::Listen) raw->pump_listen_watch = nullptr;
+    unregister(*w);
     delete w;
     ::close(fd);
     throw std::system_error(error, std::generic_category(), "epoll_ctl(ADD)");
@@ -86,9 +116,9 @@ bool drain(int fd, Stream stream, Process& process, std::vector<char>& buffer, i
 }  // namespace
 
 void Pump::close_listen(Process& process) {
-  auto* w = static_cast<Watch*>(process.pump_listen_watch);
+  auto* w = static_cast<Watch*>(process.pump_watches[Process::kPumpListen].watch);
   if (w == nullptr) return;
-  process.pump_listen_watch = nullptr;
+  unregister(*w);
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, w->fd, nullptr);
   ::close(w->fd);
   w->fd = -1;
@@ -141,10 +171,13 @@ void Pump::run() {
             // Whatever the process wrote before it exited is already in its pipes: take it
             // first, so output() is complete when the exit becomes visible.
             Process& process = *w->process;
-            if (process.pump_fds[0] >= 0)
-              drain(process.pump_fds[0], Stream::Out, process, buffer, 64);
-            if (process.pump_fds[1] >= 0)
-              drain(process.pump_fds[1], Stream::Err, process, buffer, 64);
+            for (const auto stream : {Stream::Out, Stream::Err}) {
+              const int fd =
+                  process
+                      .pump_watches[stream == Stream::Out ? Process::kPumpOut : Process::kPumpErr]
+                      .fd;
+              if (fd >= 0) drain(fd, stream, process, buffer, 64);
+            }
             process.on_status(message);
           }
         }
@@ -154,10 +187,9 @@ void Pump::run() {
         eof = !drain(w->fd, stream, *w->process, buffer, 4);
       }
       if (eof) {
+        unregister(*w);
         ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, w->fd, nullptr);
         ::close(w->fd);
-        if (w->source != Source::Status)
-          w->process->pump_fds[w->source == Source::Out ? 0 : 1] = -1;
         if (w->source == Source::Status) {
           // The guardian is done: nothing of the tree is left to call listen().
           close_listen(*w->process);

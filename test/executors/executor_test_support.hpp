@@ -9,14 +9,19 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "mirakuru/simple_executor.hpp"
 
@@ -150,6 +155,54 @@ inline std::string output_with(const mirakuru::SimpleExecutor& ex, const std::st
     out = ex.output();
   }
   return out;
+}
+
+// The event masks of everything this process's epoll sets watch (/proc/self/fdinfo), in hex as
+// the kernel prints them.
+inline std::vector<std::string> epoll_watch_masks() {
+  std::vector<std::string> masks;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    if (std::filesystem::read_symlink(entry.path(), error).string() != "anon_inode:[eventpoll]") {
+      continue;
+    }
+    std::ifstream info("/proc/self/fdinfo/" + entry.path().filename().string());
+    for (std::string word; info >> word;) {
+      if (word == "events:" && info >> word) masks.push_back(word);
+    }
+  }
+  return masks;
+}
+
+// True when one of them no longer asks for input (EPOLLIN): a watch set aside.
+inline bool a_watch_stands_aside() {
+  const auto masks = epoll_watch_masks();
+  return std::any_of(masks.begin(), masks.end(), [](const std::string& mask) {
+    return (std::stoul(mask, nullptr, 16) & 1) == 0;
+  });
+}
+
+// Runs `start` while another thread looks, every millisecond, whether a watch stands aside.
+inline bool stood_aside_during(const std::function<void()>& start) {
+  std::atomic<bool> done{false};
+  std::atomic<bool> seen{false};
+  std::thread observer([&] {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done && !seen && std::chrono::steady_clock::now() < until) {
+      if (a_watch_stands_aside()) seen = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  try {
+    start();
+  } catch (...) {
+    done = true;
+    observer.join();
+    throw;
+  }
+  done = true;
+  observer.join();
+  return seen;
 }
 
 // How many descriptors this process holds now.

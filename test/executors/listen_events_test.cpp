@@ -77,6 +77,19 @@ TEST(ListenEvents, ASilentServerIsCheckedWhenItListens) {
   ex.stop();
 }
 
+// While start() waits, it answers the listen() calls alone: the pump's watch of the notification
+// descriptor stands aside (a listen() wakes one thread, not two racing for it), and takes over
+// again once start() returned.
+TEST(ListenEvents, WhileStartWaitsThePumpLeavesTheListenCallsToIt) {
+  mt::PortReservation port;
+  mirakuru::TcpExecutor ex(server(port, 200), "127.0.0.1", port.port(), no_polling(true, 10s));
+  EXPECT_TRUE(mt::stood_aside_during([&] { ex.start(); }));
+  EXPECT_FALSE(mt::a_watch_stands_aside());
+  EXPECT_EQ(ex.last_check().detail,
+            "127.0.0.1:" + port.str() + " accepts connections (its listen() was seen)");
+  ex.stop();
+}
+
 TEST(ListenEvents, AServerBoundToEveryAddressServesTheLoopbackProbe) {
   mt::PortReservation port;
   mirakuru::TcpExecutor ex(server(port, 100) + " --host 0.0.0.0", "127.0.0.1", port.port(),

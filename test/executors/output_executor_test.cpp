@@ -8,6 +8,7 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "executor_test_support.hpp"
 #include "mirakuru/executors.hpp"
@@ -195,6 +196,43 @@ TEST(OutputExecutor, LinesReadByTwoThreadsArriveOnceAndInOrder) {
     EXPECT_EQ(first_difference(ex.output()), "") << "output(), round " << round;
     ex.stop();
     EXPECT_EQ(first_difference(file_text(dir / "out.log")), "") << "the log, round " << round;
+  }
+}
+
+// While start() waits, the pump's watches of the pipes stand aside: a line written meanwhile is
+// read by the waiting thread alone (one thread hand-off between the write and start() returning,
+// not a race that the pump wins now and then, with a second hand-off to follow).
+TEST(OutputExecutor, ALineWrittenWhileStartWaitsIsReadByTheWaitingThread) {
+  class ThreadOfTheBanner final : public mirakuru::Probe {
+   public:
+    explicit ThreadOfTheBanner(std::optional<std::thread::id>& seen) : seen_(seen) {}
+    mirakuru::ProbeResult check() override {
+      return seen_ ? mirakuru::ProbeResult::ready() : mirakuru::ProbeResult::not_yet("no banner");
+    }
+    std::string describe() const override { return "the banner's reader"; }
+    std::optional<std::chrono::steady_clock::time_point> next_check() const override {
+      return std::chrono::steady_clock::time_point::max();  // on output only
+    }
+    bool wants_lines() const override { return true; }
+    void on_line(mirakuru::Stream, std::string_view line) override {
+      if (line.find("READY") != std::string_view::npos) seen_ = std::this_thread::get_id();
+    }
+
+   private:
+    std::optional<std::thread::id>& seen_;
+  };
+  for (int round = 0; round < 5; ++round) {
+    std::optional<std::thread::id> seen;
+    // The banner comes while start() sits in its wait, not while it spawns.
+    mirakuru::Executor ex(banner_cmd("--delay-ms 200 --tick-ms 1"),
+                          std::make_unique<ThreadOfTheBanner>(seen), Options{.timeout = 20s});
+    EXPECT_TRUE(mt::stood_aside_during([&] { ex.start(); }))
+        << "round " << round << ": the pump watched for input all along";
+    EXPECT_FALSE(mt::a_watch_stands_aside()) << "round " << round << ": after start()";
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(*seen, std::this_thread::get_id()) << "round " << round << ": the pump read it";
+    // Once start() returned, the pump reads them again.
+    EXPECT_NE(mt::output_with(ex, "tick 3").find("tick 3"), std::string::npos) << "round " << round;
   }
 }
 
