@@ -246,8 +246,11 @@ bool Process::wait_event_direct(std::chrono::steady_clock::time_point until, std
       process.stand_back(aside);
       process.direct_waiting_.store(false);
     }
-  } not_waiting{*this, stand_aside()};
-  char buffer[16 * 1024];  // banners are short: the pump takes whatever does not fit
+  } not_waiting{*this, 0};
+  // The first poll only looks: a wait that finds input ready (a chatty service) reads it at once,
+  // and only one that will block sets the pump's watches aside for its duration.
+  bool blocking = false;
+  char buffer[16 * 1024];
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -268,8 +271,15 @@ bool Process::wait_event_direct(std::chrono::steady_clock::time_point until, std
     timeout.tv_nsec = static_cast<long>(left.count() % 1'000'000'000);
     const bool forever = until == std::chrono::steady_clock::time_point::max() ||
                          left > std::chrono::hours(24 * 365);
-    if (::ppoll(fds, 4, forever ? nullptr : &timeout, nullptr) < 0 && errno != EINTR) {
+    timespec look{};
+    const int ready = ::ppoll(fds, 4, !blocking ? &look : forever ? nullptr : &timeout, nullptr);
+    if (ready < 0 && errno != EINTR) {
       return false;  // cannot happen with valid descriptors; the caller's loop goes on
+    }
+    if (ready == 0 && !blocking) {
+      blocking = true;
+      not_waiting.aside = stand_aside();
+      continue;  // input that came meanwhile is seen by the next poll (or read by the pump)
     }
     if (fds[2].revents != 0) {
       std::uint64_t count;
