@@ -89,11 +89,9 @@ bool same_file(const struct stat& a, const struct stat& b) {
 // VM). A runner that moves itself into another namespace later (setns) is not supported here:
 // its sockets would be told by the namespace it started in.
 const struct stat* our_netns() {
-  static const struct stat* const ours = [] {
-    static struct stat found {};
-    return ::stat("/proc/self/ns/net", &found) == 0 ? &found : nullptr;
-  }();
-  return ours;
+  static struct stat ours {};
+  static const bool found = ::stat("/proc/self/ns/net", &ours) == 0;
+  return found ? &ours : nullptr;
 }
 
 // True when `socket` (taken from `pid`) lives in the runner's network namespace, where the

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "process/fork_local.hpp"
@@ -171,11 +172,9 @@ void Pump::run() {
             // Whatever the process wrote before it exited is already in its pipes: take it
             // first, so output() is complete when the exit becomes visible.
             Process& process = *w->process;
-            for (const auto stream : {Stream::Out, Stream::Err}) {
-              const int fd =
-                  process
-                      .pump_watches[stream == Stream::Out ? Process::kPumpOut : Process::kPumpErr]
-                      .fd;
+            for (const auto& [stream, slot] : {std::pair{Stream::Out, Process::kPumpOut},
+                                               std::pair{Stream::Err, Process::kPumpErr}}) {
+              const int fd = process.pump_watches[slot].fd;
               if (fd >= 0) drain(fd, stream, process, buffer, 64);
             }
             process.on_status(message);

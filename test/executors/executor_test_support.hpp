@@ -193,15 +193,18 @@ inline bool stood_aside_during(const std::function<void()>& start) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
-  try {
+  struct Join {  // also when start() throws
+    std::atomic<bool>& done;
+    std::thread& observer;
+    ~Join() {
+      done = true;
+      observer.join();
+    }
+  };
+  {
+    Join join{done, observer};
     start();
-  } catch (...) {
-    done = true;
-    observer.join();
-    throw;
   }
-  done = true;
-  observer.join();
   return seen;
 }
 
