@@ -20,8 +20,13 @@
 // --smoke runs each scenario 3 times with short delays (a ctest runs it so the benchmark cannot
 // rot); the targets are reported, never enforced — a shared CI machine is no place to assert
 // microseconds.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -225,6 +230,50 @@ Sample floor_once(const std::string& fixture, const std::string& extra, bool htt
   return sample;
 }
 
+// The output floor: the banner fixture spawned by hand with its stdout on a pipe, and a blocking
+// read() in this thread — the time a line takes from the fixture's write() to a reader that sleeps
+// on the pipe (on a VM, mostly waking an idle vCPU). No executor can deliver a banner sooner.
+Sample output_floor_once(const std::string& delay_ms = "") {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  const std::string path = mt::fixture("banner");
+  char stamp_flag[] = "--stamp";
+  char delay_flag[] = "--delay-ms";
+  std::vector<char*> argv{const_cast<char*>(path.c_str()), stamp_flag};
+  if (!delay_ms.empty()) {
+    argv.push_back(delay_flag);
+    argv.push_back(const_cast<char*>(delay_ms.c_str()));
+  }
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    throw std::runtime_error("cannot spawn " + path);
+  }
+  std::string got;
+  char buf[4096];
+  auto banner_read = [&got] {
+    const auto at = got.find("READY");
+    return at != std::string::npos && got.find('\n', at) != std::string::npos;
+  };
+  while (!banner_read()) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  const long long ready = monotonic_ns();
+  ::close(fds[0]);
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return {static_cast<double>(ready - stamp_in(got)) / 1000.0};
+}
+
 // Requests an HTTP probe sends to a server that answers 503 for `warmup_ms` and logs each one.
 Sample storm_once(int warmup_ms) {
   mt::PortReservation port;
@@ -304,6 +353,12 @@ int main(int argc, char** argv) {
       {"output", 100, "banner on stdout", [] { return output_once(); }},
       {"output_spread", 100, "banner printed 5 ms / 50 ms / 500 ms / 5 s after start",
        [delay] { return output_once(delay("output")); }},
+      {"output_floor", 0,
+       "the banner read by a blocking read() without the executor: the pipe's own latency",
+       [] { return output_floor_once(); }},
+      {"output_floor_spread", 0,
+       "output_floor with the banner 5 ms / 50 ms / 500 ms / 5 s after start",
+       [delay] { return output_floor_once(delay("output_floor").substr(12)); }},
       {"tcp", 500, "server logs a line once listening", [] { return tcp_once(""); }},
       {"tcp_silent", 500, "server prints nothing: its listen() wakes the check",
        [] { return tcp_once("--quiet"); }},
@@ -378,8 +433,10 @@ int main(int argc, char** argv) {
   // What the executor adds to the fixture's own latency (the floors ran in this same run): for
   // HTTP the floor — the server's time from listen() to its first answer — is most of the figure
   // on a VM where starting threads and waking idle CPUs is slow.
-  for (const auto& [scenario, floor] : {std::pair{"tcp_silent_spread", "tcp_floor"},
-                                        std::pair{"http_silent_spread", "http_floor"}}) {
+  for (const auto& [scenario, floor] :
+       {std::pair{"output", "output_floor"}, std::pair{"output_spread", "output_floor_spread"},
+        std::pair{"tcp_silent_spread", "tcp_floor"},
+        std::pair{"http_silent_spread", "http_floor"}}) {
     const auto& results = out["results"];
     if (!results.contains(scenario) || !results.contains(floor) ||
         !results[scenario].contains("median_us") || !results[floor].contains("median_us")) {
