@@ -198,6 +198,7 @@ SimpleExecutor& SimpleExecutor::start() {
   if (request.listen_events) {
     process->listen_events = spawned.listen.fd >= 0;
     process->no_new_privs = spawned.listen.no_new_privs;
+    process->hold_listen_answers = spawned.listen.killable_recv;
     if (spawned.listen.fd < 0) {
       detail::logger()->debug("'{}': listen events {} ({}); its probe polls", command_.str(),
                               detail::listen_error_text(spawned.listen.error),
@@ -257,6 +258,7 @@ void SimpleExecutor::stop_impl(int sig, std::optional<int> expected, bool throw_
         "stopped '{}' (pid {}) in {:.3f} ms", command_.str(), leader,
         std::chrono::duration<double, std::milli>(Clock::now() - before).count());
   }
+  process->release_direct_reads();  // what woke start() goes with the stopped process
   const auto state = process->snapshot();
   if (state.escalated) {
     detail::logger()->warn("'{}' (pid {}) did not stop within {} of signal {}; sent {}",

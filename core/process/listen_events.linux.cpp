@@ -47,6 +47,7 @@ namespace {
 struct Record {
   int error;
   int no_new_privs;
+  int killable_recv;
 };
 
 #ifdef MIRAKURU_LISTEN_EVENTS
@@ -61,9 +62,26 @@ constexpr sock_filter kFilter[] = {
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 };
 
-int install(sock_fprog& program) {
-  return static_cast<int>(
-      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
+// Linux 5.19: once the runner received a notification, the caller's wait for the answer can be
+// ended by a fatal signal only; other signals wait for the answer. Without it, a signal in that
+// window would end the caller's listen() with EINTR (or restart it) — an error listen() never
+// gives otherwise, which servers rightly treat as fatal. (A kernel ABI constant.)
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+// Installs the filter, with killable waits where the kernel has them (`killable_recv`).
+int install(sock_fprog& program, int& killable_recv) {
+  killable_recv = 1;
+  int fd = static_cast<int>(::syscall(
+      SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+      SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &program));
+  if (fd < 0 && errno == EINVAL) {  // before 5.19
+    killable_recv = 0;
+    fd = static_cast<int>(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                    SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
+  }
+  return fd;
 }
 
 // The kernel's struct seccomp_notif may be larger than the one we were compiled with: receive
@@ -150,7 +168,7 @@ bool describe_listening(int socket, Listened& out) {
 // between receive and send, the dearer its wake-up (measured: the send costs ~50 us after 5 us,
 // ~200 us after 80 us).
 bool listen_for(int listener, const seccomp_notif& request, bool& sent,
-                std::vector<Listened>& listening, std::size_t room) {
+                std::vector<Listened>& listening, std::size_t room, std::vector<HeldAnswer>* hold) {
 #if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, request.pid, 0));
   if (pidfd < 0) return false;
@@ -174,8 +192,13 @@ bool listen_for(int listener, const seccomp_notif& request, bool& sent,
         response.id = request.id;
         response.val = result;
         response.error = result < 0 ? -errno : 0;
-        // ENOENT: the caller is gone, nothing to answer.
-        sent = ::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
+        if (hold != nullptr) {
+          hold->push_back({response.id, response.val, response.error});
+          sent = true;
+        } else {
+          // ENOENT: the caller is gone, nothing to answer.
+          sent = ::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
+        }
         done = true;
         Listened socket_listening;
         if (sent && result == 0 && listening.size() < room &&
@@ -195,6 +218,7 @@ bool listen_for(int listener, const seccomp_notif& request, bool& sent,
   (void)sent;
   (void)listening;
   (void)room;
+  (void)hold;
   return false;
 #endif
 }
@@ -203,18 +227,18 @@ bool listen_for(int listener, const seccomp_notif& request, bool& sent,
 }  // namespace
 
 void install_listen_filter(int report_fd) {
-  Record record{ENOSYS, 0};
+  Record record{ENOSYS, 0, 0};
   int listener = -1;
 #ifdef MIRAKURU_LISTEN_EVENTS
   sock_fprog program{static_cast<unsigned short>(sizeof kFilter / sizeof kFilter[0]),
                      const_cast<sock_filter*>(kFilter)};
-  listener = install(program);
+  listener = install(program, record.killable_recv);
   record.error = listener < 0 ? errno : 0;
   // Without CAP_SYS_ADMIN the kernel wants no_new_privs first (see the header).
   if (listener < 0 && record.error == EACCES) {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
       record.no_new_privs = 1;
-      listener = install(program);
+      listener = install(program, record.killable_recv);
       record.error = listener < 0 ? errno : 0;
     } else {
       record.error = errno;
@@ -242,7 +266,7 @@ void install_listen_filter(int report_fd) {
 
 ListenReport receive_listen_report(int socket_fd) {
   ListenReport report;
-  Record record{ENOSYS, 0};
+  Record record{ENOSYS, 0, 0};
   iovec data{&record, sizeof record};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   msghdr message{};
@@ -269,11 +293,28 @@ ListenReport receive_listen_report(int socket_fd) {
   if (report.fd >= 0) our_netns();  // looked up here, off the path of the first listen()
 #endif
   report.no_new_privs = record.no_new_privs != 0;
+  report.killable_recv = record.killable_recv != 0;
   if (report.fd < 0 && report.error == 0) report.error = EPROTO;
   return report;
 }
 
-ListenAnswers answer_listens(int listener, std::size_t room) {
+void send_held_answers(int listener, std::vector<HeldAnswer>& held) {
+#ifdef MIRAKURU_LISTEN_EVENTS
+  for (const HeldAnswer& answer : held) {
+    seccomp_notif_resp response{};
+    response.id = answer.id;
+    response.val = answer.value;
+    response.error = answer.error;
+    // ENOENT: the caller is gone (killed, or a signal restarted its call as a new notification).
+    ::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response);
+  }
+#else
+  (void)listener;
+#endif
+  held.clear();
+}
+
+ListenAnswers answer_listens(int listener, std::size_t room, std::vector<HeldAnswer>* hold) {
   ListenAnswers answers;
 #ifdef MIRAKURU_LISTEN_EVENTS
   alignas(seccomp_notif) unsigned char buffer[512];
@@ -305,7 +346,7 @@ ListenAnswers answer_listens(int listener, std::size_t room) {
       return answers;
     }
     bool sent = false;
-    if (!listen_for(listener, *request, sent, answers.listening, room)) {
+    if (!listen_for(listener, *request, sent, answers.listening, room, hold)) {
       seccomp_notif_resp response{};
       response.id = request->id;
       response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -317,6 +358,7 @@ ListenAnswers answer_listens(int listener, std::size_t room) {
 #else
   (void)listener;
   (void)room;
+  (void)hold;
   answers.finished = true;
   return answers;
 #endif

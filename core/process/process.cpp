@@ -15,9 +15,24 @@
 
 namespace mirakuru::detail {
 
+namespace {
+
+// The process whose output this thread is delivering from a direct wait: that waiter needs no
+// signal about its own bytes (it looks at the event count before it polls again).
+thread_local const Process* delivering_directly = nullptr;
+
+struct DeliveringDirectly {
+  explicit DeliveringDirectly(const Process* process) { delivering_directly = process; }
+  ~DeliveringDirectly() { delivering_directly = nullptr; }
+  DeliveringDirectly(const DeliveringDirectly&) = delete;
+  DeliveringDirectly& operator=(const DeliveringDirectly&) = delete;
+};
+
+}  // namespace
+
 Process::~Process() {
   if (log_fd_ >= 0) ::close(log_fd_);
-  end_direct_reads();
+  release_direct_reads();
 }
 
 void Process::wake() {
@@ -34,9 +49,9 @@ void Process::bump_locked() {
 void Process::signal_direct_waiter() {
   // seq_cst, paired with wait_event_direct(): either the waiter sees the new event count when it
   // looks, or this sees it waiting and wakes its poll.
-  if (!direct_waiting_.load()) return;
-  // The lock: end_direct_reads() may close the eventfd meanwhile (a write to a closed, perhaps
-  // reused, descriptor number would land elsewhere). Taken only while a direct waiter exists.
+  if (!direct_waiting_.load() || delivering_directly == this) return;
+  // The lock: release_direct_reads() may close the eventfd meanwhile (a write to a closed,
+  // perhaps reused, descriptor number would land elsewhere).
   std::lock_guard<std::mutex> lock(event_fd_mutex_);
   if (direct_event_fd_ < 0) return;
   const std::uint64_t one = 1;
@@ -125,11 +140,19 @@ void Process::on_status_eof() {
   if (exit_watch_) exit_watch_();
 }
 
-bool Process::answer_listens(int listener) {
+void Process::send_held_answers(int listener) {
+  if (listener < 0) return;
+  std::lock_guard<std::mutex> lock(listen_mutex_);
+  if (!held_.empty()) detail::send_held_answers(listener, held_);
+}
+
+bool Process::answer_listens(int listener, bool hold) {
   ListenAnswers answers;
   {
     std::lock_guard<std::mutex> lock(listen_mutex_);  // the pump and a direct waiter
-    answers = detail::answer_listens(listener, kMaxListening - listening_.size());
+    if (!held_.empty()) detail::send_held_answers(listener, held_);
+    answers = detail::answer_listens(listener, kMaxListening - listening_.size(),
+                                     hold ? &held_ : nullptr);
     // Listed before listens() counts them: whoever sees the count finds the sockets.
     for (auto& socket : answers.listening) listening_.push_back(std::move(socket));
   }
@@ -202,6 +225,10 @@ void Process::end_direct_reads() {
     if (fd >= 0) ::close(fd);
     fd = -1;
   }
+}
+
+void Process::release_direct_reads() {
+  end_direct_reads();
   std::lock_guard<std::mutex> event_lock(event_fd_mutex_);
   if (direct_event_fd_ >= 0) ::close(direct_event_fd_);
   direct_event_fd_ = -1;
@@ -230,7 +257,8 @@ void Process::stand_back(unsigned slots) {
     // Closed meanwhile (the pump saw the hang-up): nothing to restore.
     if ((slots & (1U << slot)) == 0 || watch.fd < 0) continue;
     epoll_event event{};
-    event.events = EPOLLIN;  // input left in the descriptor wakes the pump at once
+    // Input left in the descriptor wakes the pump at once, and so does an answer held back.
+    event.events = slot == kPumpListen ? EPOLLIN | EPOLLOUT : EPOLLIN;
     event.data.ptr = watch.watch;
     ::epoll_ctl(pump_epoll_fd, EPOLL_CTL_MOD, watch.fd, &event);
   }
@@ -251,6 +279,7 @@ bool Process::wait_event_direct(std::chrono::steady_clock::time_point until, std
   // and only one that will block sets the pump's watches aside for its duration.
   bool blocking = false;
   char buffer[16 * 1024];
+  const DeliveringDirectly delivering(this);  // what this thread reports needs no signal to it
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -278,6 +307,9 @@ bool Process::wait_event_direct(std::chrono::steady_clock::time_point until, std
     }
     if (ready == 0 && !blocking) {
       blocking = true;
+      // A wait that sleeps sends what it held back itself: the pump may not have seen it yet,
+      // and would not while this wait holds its watch aside.
+      send_held_answers(direct_fds_[2]);
       not_waiting.aside = stand_aside();
       continue;  // input that came meanwhile is seen by the next poll (or read by the pump)
     }
@@ -286,7 +318,7 @@ bool Process::wait_event_direct(std::chrono::steady_clock::time_point until, std
       ssize_t ignored = ::read(direct_event_fd_, &count, sizeof count);
       (void)ignored;
     }
-    if (fds[3].revents != 0 && answer_listens(direct_fds_[2])) {
+    if (fds[3].revents != 0 && answer_listens(direct_fds_[2], hold_listen_answers)) {
       ::close(direct_fds_[2]);  // the pump closes its own descriptor
       direct_fds_[2] = -1;
     }

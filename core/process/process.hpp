@@ -66,9 +66,11 @@ class Process {
   std::mutex& pump_mutex() { return pump_mutex_; }
   // Listen events (listen_events.hpp): set by the spawning thread before the pump sees the
   // process. `listen_events` when the pump answers the tree's listen() calls; `no_new_privs`
-  // when the child had to set it for that.
+  // when the child had to set it for that; `hold_listen_answers` when a direct waiter may hold
+  // its answers back (ListenReport::killable_recv).
   bool listen_events = false;
   bool no_new_privs = false;
+  bool hold_listen_answers = false;
 
   // --- called by the pump thread (and by a direct reader, see below) ---
   // Whoever reads an output pipe holds input_mutex() from the read until on_output() returned:
@@ -80,8 +82,11 @@ class Process {
   void on_status_eof();
   // Answers the tree's pending listen() calls on `listener` (the pump's descriptor or the direct
   // waiter's duplicate, one at a time) and counts them as an event. True when the descriptor is
-  // finished (no process left to use it): its holder closes it.
-  bool answer_listens(int listener);
+  // finished (no process left to use it): its holder closes it. Answers held back earlier go out
+  // first. `hold` (the direct waiter): the answers to the calls made on the callers' behalf are
+  // held back (listen_events.hpp) and the pump sends them — it watches for EPOLLOUT, which the
+  // descriptor reports while one is held — so start() returns before the service it woke runs.
+  bool answer_listens(int listener, bool hold = false);
 
   // --- observers (any thread) ---
   struct Snapshot {
@@ -120,11 +125,15 @@ class Process {
   // descriptors stand aside (they report hang-ups only), so a write wakes the waiter alone; the
   // pump takes over again between waits and after start(). EOF is left to the pump.
   // enable_direct_reads() is called once by the spawning thread before the pump sees the process;
-  // end_direct_reads() releases the duplicates (any thread; also the destructor). `listen_fd` (-1:
-  // none), the tree's listen notifications, is polled the same way: the waiter answers a listen()
-  // itself (answer_listens(), like the pump) and checks at once.
+  // end_direct_reads() releases the duplicates (any thread; also the destructor) — not the eventfd,
+  // which lives as long as the Process: closing it (the last reference, so the kernel frees it)
+  // would cost the start() that returns ~10 us, and no one signals it once no waiter polls.
+  // `listen_fd` (-1: none), the tree's listen notifications, is polled the same way: the waiter
+  // answers a listen() itself (answer_listens(), like the pump) and checks at once.
   void enable_direct_reads(int out_fd, int err_fd, int listen_fd = -1);
   void end_direct_reads();
+  // Closes the eventfd too: once stopped, no start() waits on this process any more.
+  void release_direct_reads();
   // Counts as an event: wakes every wait_event()/wait_until() (an interrupted start()).
   void wake();
   // Waits until `pred(snapshot)` or `until`. True when pred held.
@@ -147,6 +156,7 @@ class Process {
  private:
   void bump_locked();
   void signal_direct_waiter();
+  void send_held_answers(int listener);
   // While a direct waiter polls a descriptor itself, the pump's watch of it reports hang-ups
   // only (EOF, no process left to call listen()), not input: a banner or a listen() wakes one
   // thread, not two racing for it. Returns the slots set aside; stand_back() restores them.
@@ -178,8 +188,8 @@ class Process {
   // Direct reads: the duplicated pipes (-1: none or at EOF) and an eventfd that tells a direct
   // waiter about every other event (exit, EOF, wake()). direct_mutex_ is held by the one
   // waiter that polls them; another thread waits on the condition variable instead.
-  // event_fd_mutex_ guards direct_event_fd_ against end_direct_reads() for the threads that
-  // signal it (taken after direct_mutex_ when both are).
+  // event_fd_mutex_ guards direct_event_fd_ against release_direct_reads() for the threads that
+  // signal it (taken only while a direct waiter waits).
   std::mutex direct_mutex_;
   int direct_fds_[3] = {-1, -1, -1};  // stdout, stderr, listen notifications
   std::mutex event_fd_mutex_;
@@ -189,6 +199,7 @@ class Process {
   std::atomic<std::uint64_t> listens_{0};
   mutable std::mutex listen_mutex_;  // held by whoever answers listen notifications
   std::vector<Listened> listening_;  // guarded by listen_mutex_
+  std::vector<HeldAnswer> held_;     // guarded by listen_mutex_
 };
 
 }  // namespace mirakuru::detail

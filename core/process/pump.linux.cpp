@@ -87,7 +87,9 @@ void Pump::watch(int fd, Source source, std::shared_ptr<Process> process) {
     *slot = {fd, w};
   }
   epoll_event event{};
-  event.events = EPOLLIN;
+  // EPOLLOUT on the listen notifications: an answer the direct waiter held back (Process::
+  // answer_listens()) waits to be sent.
+  event.events = source == Source::Listen ? EPOLLIN | EPOLLOUT : EPOLLIN;
   event.data.ptr = w;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) < 0) {
     const int error = errno;

@@ -269,6 +269,22 @@ TEST(ListenEvents, ListenCallsAfterReadyStillGoOn) {
   ex.stop();
 }
 
+// start() returns as soon as the socket listens, before the server's own listen() returned (it
+// holds the answer back, see held_listen_answers_test.cpp): the pump answers then, and the
+// server goes on. A listen() seen while start() waits, and one already there when it looks.
+TEST(ListenEvents, TheServerGoesOnOnceStartReturned) {
+  for (const int delay_ms : {100, 0}) {
+    mt::PortReservation port;
+    mirakuru::TcpExecutor ex(mt::fixture("tcp_server") + " --port " + port.str() + " --delay-ms " +
+                                 std::to_string(delay_ms),
+                             "127.0.0.1", port.port(), mirakuru::Options{.timeout = 5s});
+    ex.start();
+    const auto seen = ex.wait_for_output("listening on 127\\.0\\.0\\.1:" + port.str(), 10s);
+    EXPECT_TRUE(seen) << "delay " << delay_ms << " ms: the server never got through listen()";
+    ex.stop();
+  }
+}
+
 TEST(ListenEvents, AListenOfADetachedGrandchildWakesTheCheck) {
   mt::PortReservation port;
   // sh exits 0 at once; the server runs on as its orphan, adopted by the guardian.
@@ -288,8 +304,9 @@ TEST(ListenEvents, AUnixSocketServerIsCheckedWhenItListens) {
   ex.stop();
 }
 
-// While it runs, the runner holds one descriptor more than for a plain process (the
-// notifications; start()'s duplicate is gone once it returned); after stop(), none.
+// While it runs, the runner holds two descriptors more than for a plain process (the
+// notifications, and the eventfd that woke start(); start()'s duplicate is gone once it
+// returned); after stop(), none.
 TEST(ListenEvents, TheNotificationDescriptorLivesAsLongAsTheService) {
   mt::PortReservation port;
   mirakuru::SimpleExecutor plain(server(port, 0));
@@ -300,7 +317,7 @@ TEST(ListenEvents, TheNotificationDescriptorLivesAsLongAsTheService) {
   mirakuru::TcpExecutor ex(server(port, 50), "127.0.0.1", port.port(),
                            mirakuru::Options{.timeout = 5s});
   ex.start();
-  EXPECT_EQ(mt::open_descriptors() - idle, with_plain - idle + 1);
+  EXPECT_EQ(mt::open_descriptors() - idle, with_plain - idle + 2);
   ex.stop();
   EXPECT_EQ(mt::open_descriptors(), idle);
 }
