@@ -234,6 +234,10 @@ void Process::release_direct_reads() {
   direct_event_fd_ = -1;
 }
 
+std::uint32_t Process::pump_events(PumpSlot slot) {
+  return slot == kPumpListen ? EPOLLIN | EPOLLOUT : EPOLLIN;
+}
+
 // EPOLL_CTL_MOD never allocates (unlike a DEL and a new ADD), so standing back cannot fail;
 // epoll adds EPOLLERR | EPOLLHUP to every mask, which is what keeps the hang-ups coming.
 unsigned Process::stand_aside() {
@@ -258,7 +262,7 @@ void Process::stand_back(unsigned slots) {
     if ((slots & (1U << slot)) == 0 || watch.fd < 0) continue;
     epoll_event event{};
     // Input left in the descriptor wakes the pump at once, and so does an answer held back.
-    event.events = slot == kPumpListen ? EPOLLIN | EPOLLOUT : EPOLLIN;
+    event.events = pump_events(static_cast<PumpSlot>(slot));
     event.data.ptr = watch.watch;
     ::epoll_ctl(pump_epoll_fd, EPOLL_CTL_MOD, watch.fd, &event);
   }

@@ -61,6 +61,9 @@ class Process {
     void* watch = nullptr;
   };
   enum PumpSlot { kPumpOut = 0, kPumpErr = 1, kPumpListen = 2 };
+  // What the pump's epoll watches the descriptor of `slot` for: input, and on the listen
+  // notifications also an answer a direct waiter held back (EPOLLOUT, see answer_listens()).
+  static std::uint32_t pump_events(PumpSlot slot);
   int pump_epoll_fd = -1;
   PumpWatch pump_watches[3];
   std::mutex& pump_mutex() { return pump_mutex_; }
@@ -125,9 +128,9 @@ class Process {
   // descriptors stand aside (they report hang-ups only), so a write wakes the waiter alone; the
   // pump takes over again between waits and after start(). EOF is left to the pump.
   // enable_direct_reads() is called once by the spawning thread before the pump sees the process;
-  // end_direct_reads() releases the duplicates (any thread; also the destructor) — not the eventfd,
-  // which lives as long as the Process: closing it (the last reference, so the kernel frees it)
-  // would cost the start() that returns ~10 us, and no one signals it once no waiter polls.
+  // end_direct_reads() releases the duplicates (any thread) — not the eventfd, which
+  // release_direct_reads() closes (stop(), the destructor): closing it (the last reference, so
+  // the kernel frees it) would cost the start() that returns ~10 us.
   // `listen_fd` (-1: none), the tree's listen notifications, is polled the same way: the waiter
   // answers a listen() itself (answer_listens(), like the pump) and checks at once.
   void enable_direct_reads(int out_fd, int err_fd, int listen_fd = -1);

@@ -87,9 +87,8 @@ void Pump::watch(int fd, Source source, std::shared_ptr<Process> process) {
     *slot = {fd, w};
   }
   epoll_event event{};
-  // EPOLLOUT on the listen notifications: an answer the direct waiter held back (Process::
-  // answer_listens()) waits to be sent.
-  event.events = source == Source::Listen ? EPOLLIN | EPOLLOUT : EPOLLIN;
+  event.events =
+      Process::pump_events(source == Source::Listen ? Process::kPumpListen : Process::kPumpOut);
   event.data.ptr = w;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) < 0) {
     const int error = errno;

@@ -238,8 +238,8 @@ TEST(OutputExecutor, ALineWrittenWhileStartWaitsIsReadByTheWaitingThread) {
 
 // The waiting thread's duplicates of the pipes live only as long as start(): once it returned,
 // a running OutputExecutor holds what a running SimpleExecutor holds, and the eventfd that woke
-// its start() (closed with the process: closing it cost start() ~10 us on its way out); after
-// stop(), nothing.
+// its start() (closed by stop(): closing it cost start() ~10 us on its way out); after stop(),
+// nothing.
 TEST(OutputExecutor, HoldsOnlyItsWakeUpDescriptorOnceStarted) {
   mirakuru::SimpleExecutor plain(banner_cmd(""));
   plain.start();  // the output thread and its epoll descriptor exist from here on
