@@ -14,9 +14,12 @@
 // (issue 12's targets) make the service ready 5 ms, 50 ms, 500 ms or 5 s after start, in turn
 // over the runs. A "floor" scenario asks the same probe in a tight loop without an executor:
 // the time the fixture itself needs from listen() to its first answer (for HTTP, cpp-httplib's
-// server setup), which no executor can beat; the "_spread" results say how far above it their
-// median is ("median_above_floor_us") when both ran. "http_503_storm"
-// counts the requests an HTTP probe sends to a server that answers 503 for 2 s and logs each.
+// server setup), which no executor can beat. The "_floor_spread" ones do so under the same
+// delays as the "_spread" scenarios: after a long quiet wait every wake-up costs more on a VM
+// (idle vCPUs, cold caches), so only a floor measured the same way is a fair baseline. The
+// "_spread" results say how far above it their median is ("median_above_floor_us") when both
+// ran. "http_503_storm" counts the requests an HTTP probe sends to a server that answers 503 for
+// 2 s and logs each. --delays MS,MS replaces the spread's delays (to study one of them alone).
 // --smoke runs each scenario 3 times with short delays (a ctest runs it so the benchmark cannot
 // rot); the targets are reported, never enforced — a shared CI machine is no place to assert
 // microseconds.
@@ -320,7 +323,8 @@ Sample early_exit_once(const std::string& command_suffix, Args&&... args) {
 int main(int argc, char** argv) {
   int runs = 50;
   bool smoke = false;
-  std::string only;  // ",name,name,": run only these scenarios
+  std::string only;                // ",name,name,": run only these scenarios
+  std::vector<int> chosen_delays;  // --delays: the "_spread" scenarios' delays instead of ours
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--smoke") {
@@ -330,16 +334,34 @@ int main(int argc, char** argv) {
       runs = std::max(1, static_cast<int>(std::strtol(argv[++i], nullptr, 10)));
     } else if (a == "--only" && i + 1 < argc) {
       only = "," + std::string(argv[++i]) + ",";
+    } else if (a == "--delays" && i + 1 < argc) {
+      const std::string list = argv[++i];
+      for (std::size_t at = 0; at < list.size();) {
+        const auto comma = std::min(list.find(',', at), list.size());
+        const std::string item = list.substr(at, comma - at);
+        char* end = nullptr;
+        const long ms = std::strtol(item.c_str(), &end, 10);
+        if (item.empty() || *end != '\0' || ms <= 0 || ms > 60'000) {
+          std::cerr << "readiness_bench: --delays wants milliseconds between 1 and 60000, "
+                       "separated by commas (got '"
+                    << list << "')\n";
+          return 2;
+        }
+        chosen_delays.push_back(static_cast<int>(ms));
+        at = comma + 1;
+      }
     } else {
-      std::cerr << "usage: readiness_bench [--runs N] [--smoke] [--only NAME,NAME]\n";
+      std::cerr
+          << "usage: readiness_bench [--runs N] [--smoke] [--only NAME,NAME] [--delays MS,MS]\n";
       return 2;
     }
   }
 
   // Issue 12: services ready 5 ms, 50 ms, 500 ms or 5 s after start, in turn over the runs.
   // The smoke run keeps to the short ones.
-  const std::vector<int> delays =
-      smoke ? std::vector<int>{5, 50} : std::vector<int>{5, 50, 500, 5000};
+  const std::vector<int> delays = !chosen_delays.empty() ? chosen_delays
+                                  : smoke                ? std::vector<int>{5, 50}
+                                                         : std::vector<int>{5, 50, 500, 5000};
   auto spread = std::make_shared<std::map<std::string, Spread>>();
   auto delay = [spread, delays](const std::string& scenario) {
     auto& s = (*spread)[scenario];
@@ -387,8 +409,14 @@ int main(int argc, char** argv) {
        }},
       {"tcp_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
        [] { return floor_once("tcp_server", "--quiet", false); }},
+      {"tcp_floor_spread", 0,
+       "tcp_floor with the server listening 5 ms / 50 ms / 500 ms / 5 s after start",
+       [delay] { return floor_once("tcp_server", "--quiet" + delay("tcp_floor"), false); }},
       {"http_floor", 0, "tight 50 us polling without the executor: the fixture's own latency",
        [] { return floor_once("http_server", "--quiet", true); }},
+      {"http_floor_spread", 0,
+       "http_floor with the server listening 5 ms / 50 ms / 500 ms / 5 s after start",
+       [delay] { return floor_once("http_server", "--quiet" + delay("http_floor"), true); }},
       {"http", 1000, "server logs a line once listening", [] { return http_once(""); }},
       {"http_silent", 1000, "server prints nothing: its listen() wakes the check",
        [] { return http_once("--quiet"); }},
@@ -435,8 +463,8 @@ int main(int argc, char** argv) {
   // on a VM where starting threads and waking idle CPUs is slow.
   for (const auto& [scenario, floor] :
        {std::pair{"output", "output_floor"}, std::pair{"output_spread", "output_floor_spread"},
-        std::pair{"tcp_silent_spread", "tcp_floor"},
-        std::pair{"http_silent_spread", "http_floor"}}) {
+        std::pair{"tcp_silent_spread", "tcp_floor_spread"},
+        std::pair{"http_silent_spread", "http_floor_spread"}}) {
     const auto& results = out["results"];
     if (!results.contains(scenario) || !results.contains(floor) ||
         !results[scenario].contains("median_us") || !results[floor].contains("median_us")) {
