@@ -20,6 +20,10 @@ macro(mirakuru_dependency name target)
 endmacro()
 
 FetchContent_Declare(spdlog GIT_REPOSITORY https://github.com/gabime/spdlog.git GIT_TAG v1.10.0)
+# An archive's files get the time they were extracted (CMake 3.24+), so a changed URL rebuilds.
+if(POLICY CMP0135)
+  cmake_policy(SET CMP0135 NEW)
+endif()
 FetchContent_Declare(nlohmann_json URL
   https://github.com/nlohmann/json/releases/download/v3.11.2/json.tar.xz)
 FetchContent_Declare(httplib GIT_REPOSITORY https://github.com/yhirose/cpp-httplib.git
