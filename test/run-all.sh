@@ -21,6 +21,11 @@ if grep -q 'warning:' "$plain/package-build.log"; then
 fi
 test/consumer/consume.sh find_package "$PWD" "$plain" Release
 
+# Every process of the suite carries this marker in its environment (inherited by services and
+# their daemons): the leak check below tells the suite's processes from anything else that
+# started meanwhile by it (test/leaked-processes.sh).
+MK_SUITE_RUN="run-all-$$-$(date +%s%N)"
+export MK_SUITE_RUN
 before=$(mktemp)
 trap 'rm -f "$before"' EXIT
 ps -eo pid= | sort -n >"$before"
@@ -28,17 +33,11 @@ ps -eo pid= | sort -n >"$before"
 status=0
 ctest --preset release "$@" || status=$?
 
-# Anything started during the suite that still runs is a leak: every service must be gone
-# within a second of its runner's end.
-after=$(mktemp)
-trap 'rm -f "$before" "$after"' EXIT
+# Anything of the suite's that still runs is a leak: every service must be gone within a
+# second of its runner's end.
 leaks=""
 for _ in 1 2 3 4 5 6 7 8 9 10; do
-  ps -eo pid=,ppid=,stat=,args= >"$after"  # to a file: no pipeline process of ours is listed
-  leaks=$(awk -v self=$$ 'NR==FNR {old[$1]=1; next}
-            !($1 in old) && $1 != self && $2 != self && $4 != "ps" &&
-            /mk_|redis|postgres|http\.server|sleep|consumer_test|mirakuru|gt_|sample/' \
-          "$before" "$after")
+  leaks=$(test/leaked-processes.sh "$before" "$MK_SUITE_RUN" $$)
   [ -z "$leaks" ] && break
   sleep 0.3
 done
