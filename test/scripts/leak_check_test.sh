@@ -33,12 +33,16 @@ setsid -f bash -c 'exec -a "$1" sleep 300' _ "${token}_unmarked_daemon"
 echo go >"$work/dev"
 echo go >"$work/runner"
 
-# Wait (bounded) until all four run under their names.
+# Wait (bounded) until all four run under their names: anchored, since the parked shells and
+# the daemons before their exec carry the token in their arguments too.
 for _ in $(seq 100); do
-  [ "$(pgrep -fc "$token" || true)" -ge 4 ] && break
+  [ "$(pgrep -fc "^${token}_" || true)" -ge 4 ] && break
   sleep 0.05
 done
-[ "$(pgrep -fc "$token" || true)" -ge 4 ] || { echo "the four processes did not start" >&2; exit 1; }
+[ "$(pgrep -fc "^${token}_" || true)" -ge 4 ] || {
+  echo "the four processes did not start" >&2
+  exit 1
+}
 
 # Orphans go to init, or to a subreaper (systemd --user) where there is one: there an unmarked
 # leak is not told from a developer's process, and only the marked ones are expected.
