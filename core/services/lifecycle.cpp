@@ -261,10 +261,11 @@ void start_services(ServiceSet::Impl& impl) {
   // the SIGKILL, which is not a failure of theirs.
   stop_services(impl, /*rethrow=*/false, /*mark_failures=*/false);
   const std::string& name = impl.spec.services[failed].name;
+  const std::string note = tmpdir_note(impl, failed);
   // The exception carries all of it (a CLI or test that prints it would show it twice): the
   // log line is for debug traces.
-  logger()->debug("service '{}' failed to start; {}", name, tmpdir_note(impl, failed));
-  rethrow_for_service(error, name, tmpdir_note(impl, failed));
+  logger()->debug("service '{}' failed to start; {}", name, note);
+  rethrow_for_service(error, name, note);
 }
 
 void stop_services(ServiceSet::Impl& impl, bool rethrow, bool mark_failures) {
